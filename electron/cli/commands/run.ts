@@ -1,0 +1,113 @@
+import { dirname, basename } from 'node:path'
+import { UserError, UsageError } from '../../../shared/common/errors'
+import type { State, TokenRecord } from '../../../shared/common/state'
+import { appendAudit } from '../../../shared/node/audit'
+import { dotenvShadowWarnings, findDotenvCredentials, wranglerDotenvFiles, wranglerEnvFromArgs } from '../../../shared/node/dotenv-credentials'
+import { Vault } from '../../../shared/node/vault'
+import { buildChildEnv, exitStatusOf, preloadSpawn, runWrapped, type Injection } from '../../../shared/node/wrap'
+import { takePrefetchedSecret } from '../prefetch'
+import { allowOnly, optionValue, TokenNameArg, type Invocation } from '../args'
+import { printWarning, relativeTime } from '../output'
+
+/** The token bound to `cwd` or its nearest bound ancestor directory. */
+export function boundTokenFor(state: State, cwd: string): string | undefined {
+  for (let dir = cwd; ; dir = dirname(dir)) {
+    const bound = state.bindings[dir]
+    if (bound) return bound
+    if (dirname(dir) === dir) return undefined
+  }
+}
+
+/** Refuses tokens that must not be injected (minting credential, unfinished, past the deadline). */
+export function checkInjectable(token: TokenRecord, now: number = Date.now()): void {
+  if (token.role === 'minting') {
+    throw new UserError(`${token.name} is the minting credential; cfwrap never injects it into commands. Mint a scoped token with \`cfwrap --mint TEMPLATE --ttl 15m\`.`)
+  }
+  if (token.status !== 'active') {
+    throw new UserError(`token ${token.name} is ${token.status} and cannot be used; mint a new one with \`cfwrap --mint ${token.template ?? 'TEMPLATE'} --ttl 15m\`.`)
+  }
+  if (token.expiresAt && Date.parse(token.expiresAt) <= now) {
+    const renew = token.template
+      ? `mint a new one with \`cfwrap --mint ${token.template} --ttl 15m\``
+      : `make a new token in the dashboard and add it with \`cfwrap --add NAME\``
+    throw new UserError(`token ${token.name} expired ${relativeTime(token.expiresAt, now)} (${token.expiresAt}); ${renew}.`)
+  }
+}
+
+/** `cfwrap [--token NAME | --oauth] [--no-mask] [--] <command> [args…]` */
+export async function runCommand(invocation: Invocation): Promise<number> {
+  allowOnly(invocation, ['--token', '--oauth', '--no-mask'])
+  const [command, ...args] = invocation.command as [string, ...string[]]
+  const oauth = invocation.options['--oauth'] === true
+  const requested = optionValue(invocation, '--token', TokenNameArg)
+  if (oauth && requested) throw new UsageError('--token and --oauth exclude each other.')
+
+  const vault = Vault.open()
+  const cwd = process.cwd()
+  let token: TokenRecord | null = null
+  let injection: Injection = { oauth: true }
+  let secret: string | null = null
+  let secretPending: Promise<string> | null = null
+  if (!oauth) {
+    const state = await vault.readState()
+    const name = requested ?? boundTokenFor(state, cwd)
+    if (!name) {
+      const names = state.tokens.filter((t) => t.role === 'command').map((t) => t.name)
+      throw new UsageError(
+        `no token chosen for ${cwd}: pass --token NAME, or bind one to this directory with \`cfwrap --bind NAME\`${names.length ? ` (you have: ${names.join(', ')})` : '; add one with `cfwrap --add NAME` or mint one with `cfwrap --mint`'}.`,
+      )
+    }
+    token = state.tokens.find((t) => t.name === name) ?? null
+    if (!token) throw new UserError(`no token named ${name}; \`cfwrap --list\` shows the tokens you have.`)
+    checkInjectable(token)
+    // Start the keychain read now and finish the rest of the preparation while it runs on the
+    // thread pool: it is the slowest step of starting a wrapped command.
+    const tokenName = token.name
+    const prefetched = takePrefetchedSecret(vault.keychainAccount(tokenName))
+    secretPending = prefetched
+      ? prefetched.then((value) => value ?? vault.readSecret(tokenName))
+      : vault.secretFor(tokenName)
+    // Handled below; this only keeps an early rejection from being reported as unhandled.
+    secretPending.catch(() => undefined)
+  }
+  // Load child_process while the keychain answers, not after.
+  preloadSpawn()
+  const dotenvFound = findDotenvCredentials(wranglerDotenvFiles(cwd, wranglerEnvFromArgs(args) ?? process.env.CLOUDFLARE_ENV))
+  if (secretPending) {
+    secret = await secretPending
+    injection = { token: secret, accountId: token?.accountId ?? null }
+  }
+
+  const env = buildChildEnv(process.env, injection)
+  for (const warning of dotenvShadowWarnings(dotenvFound, env)) {
+    printWarning(warning)
+  }
+
+  const noMask = invocation.options['--no-mask'] === true
+  const exit = await runWrapped({ command, args, env, maskSecret: noMask ? null : secret })
+  const status = exitStatusOf(exit)
+  if (exit.spawnError) {
+    process.stderr.write(`cfwrap: cannot run ${command}: ${exit.spawnError.code === 'ENOENT' ? 'command not found' : exit.spawnError.code}\n`)
+  }
+  try {
+    appendAudit(vault.paths.audit, {
+    event: 'run',
+    token: token?.name ?? null,
+    fingerprint: token?.fingerprint ?? null,
+    tokenId: token?.tokenId ?? null,
+    command: basename(command),
+    cwd,
+    exit: exit.signal ? null : status,
+    signal: exit.signal,
+    ...(oauth ? { detail: 'oauth' } : {}),
+    })
+  } catch (error) {
+    printWarning(`cfwrap: warning: could not write the audit log: ${(error as Error).message}`)
+  }
+
+  if (exit.signal) {
+    // Die by the same signal so a parent shell sees exactly what the child did.
+    process.kill(process.pid, exit.signal)
+  }
+  return status
+}

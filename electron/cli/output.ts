@@ -1,0 +1,24 @@
+/** True when colour may be used on `stream`: a terminal, and NO_COLOR unset (https://no-color.org). */
+export function useColour(stream: { isTTY?: boolean }): boolean {
+  return Boolean(stream.isTTY) && !process.env.NO_COLOR && process.env.TERM !== 'dumb'
+}
+
+/** Writes `cfwrap: <message>` to stderr, the prefix in red on a colour terminal. */
+export function printError(message: string): void {
+  const prefix = useColour(process.stderr) ? '\u001b[31mcfwrap:\u001b[0m' : 'cfwrap:'
+  process.stderr.write(`${prefix} ${message}\n`)
+}
+
+/** Writes a warning line to stderr, in yellow on a colour terminal. */
+export function printWarning(message: string): void {
+  process.stderr.write(useColour(process.stderr) ? `\u001b[33m${message}\u001b[0m\n` : `${message}\n`)
+}
+
+/** "in 14m 3s", "3m ago": how far `iso` is from now, for people. */
+export function relativeTime(iso: string, now: number = Date.now()): string {
+  const seconds = Math.round((Date.parse(iso) - now) / 1000)
+  const abs = Math.abs(seconds)
+  const text =
+    abs < 60 ? `${abs}s` : abs < 3600 ? `${Math.floor(abs / 60)}m ${abs % 60}s` : abs < 86400 ? `${Math.floor(abs / 3600)}h ${Math.floor((abs % 3600) / 60)}m` : `${Math.floor(abs / 86400)}d ${Math.floor((abs % 86400) / 3600)}h`
+  return seconds >= 0 ? `in ${text}` : `${text} ago`
+}

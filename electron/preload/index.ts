@@ -1,0 +1,4 @@
+// The preload exposes named, typed methods only; no raw ipcRenderer reaches the renderer.
+import { contextBridge } from 'electron'
+
+contextBridge.exposeInMainWorld('cfwrap', {})

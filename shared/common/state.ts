@@ -1,0 +1,88 @@
+import * as z from 'zod/mini'
+
+/** What cfwrap does with a stored token: inject it into commands, or use it only to mint others. */
+export const TokenRoleSchema = z.enum(['command', 'minting'])
+
+/** Where a stored token came from. */
+export const TokenSourceSchema = z.enum(['dashboard', 'minted', 'setup'])
+
+/**
+ * Lifecycle of a token record. `pending` is written before the create call (crash safety: a token
+ * created on Cloudflare but never stored is found again by name), `deleting` while the reaper works
+ * on it, `delete-failed` when Cloudflare would not confirm a deletion yet.
+ */
+export const TokenStatusSchema = z.enum(['pending', 'active', 'deleting', 'delete-failed'])
+
+const isoDate = z.iso.datetime({ offset: true })
+
+/** Metadata of one token. Never the secret: that lives only in the OS keychain. */
+export const TokenRecordSchema = z.object({
+  name: z.string().check(z.minLength(1), z.maxLength(120)),
+  tokenId: z.nullable(z.string()),
+  accountId: z.nullable(z.string()),
+  zoneId: z.optional(z.nullable(z.string())),
+  bucket: z.optional(z.nullable(z.string())),
+  /** Absolute deadline (ISO 8601); null for a token that never expires. */
+  expiresAt: z.nullable(isoDate),
+  template: z.nullable(z.string()),
+  /** First 12 hex of the secret's SHA-256; null while a mint is pending. */
+  fingerprint: z.nullable(z.string()),
+  createdAt: isoDate,
+  source: TokenSourceSchema,
+  role: TokenRoleSchema,
+  /** Temporary tokens are deleted at their deadline, on Cloudflare and in the keychain. */
+  temporary: z.boolean(),
+  status: TokenStatusSchema,
+  /** Whether the token is owned by the user or by an account (decides which API paths manage it). */
+  owner: z.optional(z.enum(['user', 'account'])),
+  lastError: z.optional(z.nullable(z.string())),
+  attempts: z.optional(z.number()),
+})
+
+/** One token's metadata. */
+export type TokenRecord = z.infer<typeof TokenRecordSchema>
+
+/** Defaults the product uses when a command or form leaves them out. */
+export const StoredSettingsSchema = z.object({
+  namePrefix: z.optional(z.string()),
+  defaultOwner: z.optional(z.string()),
+  defaultAccountId: z.optional(z.string()),
+  watchedRoots: z.optional(z.array(z.string())),
+  recentTemplates: z.optional(z.array(z.string())),
+  watchPaused: z.optional(z.boolean()),
+})
+
+/** The state file: metadata only, validated on every read. */
+export const StateSchema = z.object({
+  version: z.literal(1),
+  tokens: z.array(TokenRecordSchema),
+  /** Project directory (absolute) → token name used there when `--token` is absent. */
+  bindings: z.record(z.string(), z.string()),
+  settings: z.optional(StoredSettingsSchema),
+  dismissedFindings: z.optional(z.array(z.string())),
+})
+
+/** The parsed state file. */
+export type State = z.infer<typeof StateSchema>
+
+/** A state with nothing in it, as on first run. */
+export function emptyState(): State {
+  return { version: 1, tokens: [], bindings: {} }
+}
+
+/** One line of the audit log. */
+export const AuditEventSchema = z.object({
+  time: isoDate,
+  event: z.string(),
+  token: z.optional(z.nullable(z.string())),
+  fingerprint: z.optional(z.nullable(z.string())),
+  tokenId: z.optional(z.nullable(z.string())),
+  command: z.optional(z.string()),
+  cwd: z.optional(z.string()),
+  exit: z.optional(z.nullable(z.number())),
+  signal: z.optional(z.nullable(z.string())),
+  detail: z.optional(z.string()),
+})
+
+/** A parsed audit log line. */
+export type AuditEvent = z.infer<typeof AuditEventSchema>

@@ -1,0 +1,85 @@
+import type { AsyncEntry as AsyncEntryType } from '@napi-rs/keyring'
+import { lazyLoad } from './lazy-load'
+
+/** A place to keep secrets by account name. The OS keychain in the product; the interface keeps callers testable. */
+export interface SecretStore {
+  /** The secret stored under `account`, or null when there is none. */
+  get(account: string): Promise<string | null>
+  /** Stores (or replaces) the secret under `account`. */
+  set(account: string, secret: string): Promise<void>
+  /** Deletes the secret under `account`; false when there was none. */
+  delete(account: string): Promise<boolean>
+}
+
+/** The keychain is locked, absent or refused access; the message names the fix in one sentence. */
+export class KeychainUnavailableError extends Error {
+  override name = 'KeychainUnavailableError'
+}
+
+/** The service name under which cfwrap's keychain items are stored. */
+export const KEYCHAIN_SERVICE = 'cfwrap'
+
+function unavailable(cause: unknown): KeychainUnavailableError {
+  // The native error text names the store and the failure (for example "unlock prompt was dismissed");
+  // it never contains a secret, so it is safe to show after our own sentence.
+  const detail = cause instanceof Error ? cause.message : String(cause)
+  const fix =
+    process.platform === 'darwin'
+      ? 'the macOS login keychain is locked or unreachable: unlock it (security unlock-keychain) and try again'
+      : process.platform === 'win32'
+        ? 'Windows Credential Manager is unreachable: sign in to a normal desktop session and try again'
+        : 'the OS keychain (Secret Service, e.g. gnome-keyring) is locked or not running: unlock your login keyring, or on a headless machine start one with `printf %s PASSWORD | gnome-keyring-daemon --unlock --components=secrets` inside a D-Bus session, and try again'
+  return new KeychainUnavailableError(`cfwrap cannot use the keychain: ${fix} (${detail}).`, { cause })
+}
+
+type KeyringModule = typeof import('@napi-rs/keyring')
+let keyringModule: Promise<KeyringModule> | undefined
+
+function loadKeyring(): Promise<KeyringModule> {
+  // Loaded on first use: commands that never touch a secret (--help, --list) skip the native addon.
+  keyringModule ??= lazyLoad<KeyringModule>('@napi-rs/keyring', () => import('@napi-rs/keyring'))
+  return keyringModule
+}
+
+// Pin Linux to Secret Service: the default silently falls back to the kernel keyring, which other
+// processes (the tray app vs. a cfwrap in a terminal) cannot read and which is lost on reboot.
+const ENTRY_OPTIONS = { linux: { store: 'secret-service' as const } }
+
+/**
+ * The OS keychain (Keychain, Credential Manager, Secret Service) via @napi-rs/keyring.
+ *
+ * Each secret gets a service name of its own (`cfwrap/<account>`). That is what lets a read run
+ * entirely off the main thread: `findCredentialsAsync(service)` connects and searches on libuv's
+ * thread pool and returns exactly one item, whereas constructing an Entry blocks the main thread
+ * for ~8 ms while it opens a D-Bus connection. On the start-up path of `cfwrap cmd` that overlap
+ * is most of the wrapper's cost.
+ */
+export function createKeychainStore(service: string = KEYCHAIN_SERVICE): SecretStore {
+  const serviceFor = (account: string): string => `${service}/${account}`
+  const entry = async (account: string): Promise<AsyncEntryType> => {
+    const { AsyncEntry } = await loadKeyring()
+    try {
+      return new AsyncEntry(serviceFor(account), account, ENTRY_OPTIONS)
+    } catch (error) {
+      throw unavailable(error)
+    }
+  }
+  const guard = async <T>(work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work()
+    } catch (error) {
+      if (error instanceof KeychainUnavailableError) throw error
+      throw unavailable(error)
+    }
+  }
+  return {
+    get: (account) =>
+      guard(async () => {
+        const { findCredentialsAsync } = await loadKeyring()
+        const found = await findCredentialsAsync(serviceFor(account))
+        return found.find((credential) => credential.account === account)?.password ?? null
+      }),
+    set: (account, secret) => guard(async () => (await entry(account)).setPassword(secret)),
+    delete: (account) => guard(async () => (await entry(account)).deleteCredential()),
+  }
+}

@@ -1,0 +1,124 @@
+import type { StdioOptions } from 'node:child_process'
+import { constants } from 'node:os'
+import { isatty } from 'node:tty'
+import type { Writable, Readable } from 'node:stream'
+import { CLOUDFLARE_CREDENTIAL_VARS } from '../common/credentials'
+import { lazyLoad } from './lazy-load'
+import { SecretMasker } from './mask'
+
+/** What to inject into a child: one token (and its account), or nothing so Wrangler uses its OAuth login. */
+export type Injection = { token: string; accountId: string | null } | { oauth: true }
+
+/**
+ * The child's environment: the parent's, minus every Cloudflare credential variable, plus exactly
+ * the injected token. Everything else passes through unchanged, `CLOUDFLARE_API_BASE_URL` included.
+ */
+export function buildChildEnv(parentEnv: NodeJS.ProcessEnv, injection: Injection): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...parentEnv }
+  for (const name of CLOUDFLARE_CREDENTIAL_VARS) delete env[name]
+  if ('token' in injection) {
+    env.CLOUDFLARE_API_TOKEN = injection.token
+    if (injection.accountId) env.CLOUDFLARE_ACCOUNT_ID = injection.accountId
+  }
+  return env
+}
+
+/** How a wrapped child ended. `spawnError` is set when it never started (e.g. command not found). */
+export interface WrappedExit {
+  code: number | null
+  signal: NodeJS.Signals | null
+  spawnError?: NodeJS.ErrnoException
+}
+
+/** Options for {@link runWrapped}. */
+export interface RunWrappedOptions {
+  command: string
+  args: readonly string[]
+  env: NodeJS.ProcessEnv
+  /** The secret to mask in piped output; null disables masking. */
+  maskSecret: string | null
+  /** Where the child's output goes when it is masked; defaults to this process's stdout/stderr. */
+  stdout?: Writable
+  stderr?: Writable
+  /** Whether fd 1 / fd 2 are terminals; defaults to asking the OS (without creating the stdio streams). */
+  stdoutIsTTY?: boolean
+  stderrIsTTY?: boolean
+  cwd?: string
+}
+
+type ChildProcessModule = typeof import('node:child_process')
+let childProcessModule: Promise<ChildProcessModule> | undefined
+
+/**
+ * Loads child_process (~2–3 ms) ahead of need, so the wrapper can do it while the keychain
+ * answers instead of after.
+ */
+export function preloadSpawn(): Promise<ChildProcessModule> {
+  childProcessModule ??= lazyLoad<ChildProcessModule>('node:child_process', () => import('node:child_process'))
+  return childProcessModule
+}
+
+const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
+
+/**
+ * Runs one command with the given environment. argv goes to the child as a vector (no shell string
+ * is ever built), stdin is inherited, SIGINT/SIGTERM/SIGHUP are forwarded. Output that goes to a
+ * terminal is handed over untouched so interactive tools keep working; output that goes anywhere
+ * else is piped through a {@link SecretMasker} when a secret is given.
+ */
+export async function runWrapped(options: RunWrappedOptions): Promise<WrappedExit> {
+  const { spawn } = await preloadSpawn()
+  // isatty() instead of process.stdout.isTTY: touching process.stdout builds a stream we may never use.
+  const maskOut = options.maskSecret !== null && !(options.stdoutIsTTY ?? isatty(1))
+  const maskErr = options.maskSecret !== null && !(options.stderrIsTTY ?? isatty(2))
+  const stdio: StdioOptions = ['inherit', maskOut ? 'pipe' : 'inherit', maskErr ? 'pipe' : 'inherit']
+
+  return new Promise((resolve) => {
+    const child = spawn(options.command, [...options.args], { stdio, env: options.env, cwd: options.cwd })
+    const forward = (signal: NodeJS.Signals): void => {
+      // The child may already be gone; kill() then fails harmlessly.
+      child.kill(signal)
+    }
+    for (const signal of FORWARDED_SIGNALS) process.on(signal, forward)
+    const stopForwarding = (): void => {
+      for (const signal of FORWARDED_SIGNALS) process.off(signal, forward)
+    }
+
+    if (child.stdout) pipeMasked(child.stdout, options.stdout ?? process.stdout, options.maskSecret as string)
+    if (child.stderr) pipeMasked(child.stderr, options.stderr ?? process.stderr, options.maskSecret as string)
+
+    child.once('error', (error: NodeJS.ErrnoException) => {
+      stopForwarding()
+      resolve({ code: null, signal: null, spawnError: error })
+    })
+    // 'close' waits for the piped streams to drain, so no masked output is lost at exit.
+    child.once('close', (code, signal) => {
+      stopForwarding()
+      resolve({ code, signal })
+    })
+  })
+}
+
+function pipeMasked(source: Readable, target: Writable, secret: string): void {
+  const masker = new SecretMasker(secret)
+  source.on('data', (chunk: Buffer) => {
+    for (const piece of masker.push(chunk)) {
+      if (!target.write(piece)) {
+        source.pause()
+        target.once('drain', () => source.resume())
+      }
+    }
+  })
+  source.once('end', () => {
+    for (const piece of masker.flush()) target.write(piece)
+  })
+  // A closed reader (e.g. `| head`) must not crash cfwrap; the child gets EPIPE on its own.
+  target.on('error', () => source.resume())
+}
+
+/** Exit status to use for a child that ended as described: its own code, or 128 + signal number. */
+export function exitStatusOf(exit: WrappedExit): number {
+  if (exit.spawnError) return exit.spawnError.code === 'ENOENT' ? 127 : 126
+  if (exit.signal) return 128 + ((constants.signals as Record<string, number>)[exit.signal] ?? 0)
+  return exit.code ?? 1
+}
