@@ -16,9 +16,9 @@ export function printWarning(message: string): void {
 
 /** "in 14m 3s", "3m ago": how far `iso` is from now, for people. */
 export function relativeTime(iso: string, now: number = Date.now()): string {
-  const seconds = Math.round((Date.parse(iso) - now) / 1000)
-  const abs = Math.abs(seconds)
+  const diff = Date.parse(iso) - now
+  const abs = Math.round(Math.abs(diff) / 1000)
   const text =
     abs < 60 ? `${abs}s` : abs < 3600 ? `${Math.floor(abs / 60)}m ${abs % 60}s` : abs < 86400 ? `${Math.floor(abs / 3600)}h ${Math.floor((abs % 3600) / 60)}m` : `${Math.floor(abs / 86400)}d ${Math.floor((abs % 86400) / 3600)}h`
-  return seconds >= 0 ? `in ${text}` : `${text} ago`
+  return diff > 0 ? `in ${text}` : `${text} ago`
 }

@@ -1,0 +1,14 @@
+// `npm run bench`: every benchmark, figures printed (never asserted: timing belongs here, not in tests).
+import { benchMasking, formatMasking } from './masking'
+import { benchStartup, formatStartup } from './startup'
+
+const only = process.argv.slice(2)
+const wanted = (name: string): boolean => only.length === 0 || only.includes(name)
+
+async function main(): Promise<void> {
+  console.log(`cfwrap benchmarks on ${process.platform}/${process.arch}, node ${process.version}`)
+  if (wanted('startup')) console.log(formatStartup(benchStartup(40)))
+  if (wanted('masking')) console.log(formatMasking(benchMasking(200, 3)))
+}
+
+void main()

@@ -1,0 +1,53 @@
+// A stand-in child for the wrapper tests: prints what it received (never the secret itself),
+// exits or waits as asked. Usage: node child-script.cjs <action> [arg]
+const { createHash } = require('node:crypto')
+const [action, arg] = process.argv.slice(2)
+const fp = (v) => (v ? createHash('sha256').update(v).digest('hex').slice(0, 12) : null)
+const report = () => {
+  const env = process.env
+  return {
+    tokenFingerprint: fp(env.CLOUDFLARE_API_TOKEN),
+    accountId: env.CLOUDFLARE_ACCOUNT_ID ?? null,
+    present: ['CLOUDFLARE_API_TOKEN', 'CF_API_TOKEN', 'CLOUDFLARE_API_KEY', 'CLOUDFLARE_EMAIL', 'CF_API_KEY', 'CF_EMAIL'].filter((k) => k in env),
+    baseUrl: env.CLOUDFLARE_API_BASE_URL ?? null,
+    other: env.CFWRAP_TEST_PASSTHROUGH ?? null,
+    argv: process.argv.slice(2),
+  }
+}
+switch (action) {
+  case 'env':
+    process.stdout.write(`${JSON.stringify(report())}\n`)
+    break
+  case 'exit':
+    process.exit(Number(arg))
+    break
+  case 'print-secret':
+    // Writes the injected secret in pieces with pauses, to cross pipe chunk boundaries.
+    {
+      const secret = process.env.CLOUDFLARE_API_TOKEN || ''
+      const half = Math.floor(secret.length / 2)
+      process.stdout.write(`start ${secret.slice(0, half)}`)
+      setTimeout(() => {
+        process.stdout.write(`${secret.slice(half)} end\n`)
+        process.stderr.write(`err ${secret}\n`)
+      }, 50)
+    }
+    break
+  case 'wait-signal':
+    for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+      process.on(sig, () => {
+        process.stdout.write(`got ${sig}\n`)
+        process.exit(Number(arg ?? 0))
+      })
+    }
+    process.stdout.write('ready\n')
+    setInterval(() => {}, 1000)
+    break
+  case 'wait-forever':
+    process.stdout.write('ready\n')
+    setInterval(() => {}, 1000)
+    break
+  default:
+    process.stderr.write(`unknown action ${action}\n`)
+    process.exit(2)
+}

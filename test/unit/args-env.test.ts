@@ -1,0 +1,99 @@
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { parseArgs } from '../../electron/cli/args'
+import { UsageError } from '../../shared/common/errors'
+import { wranglerEffectiveCredential } from '../../shared/common/credentials'
+import { dotenvShadowWarnings, findDotenvCredentials, wranglerDotenvFiles, wranglerEnvFromArgs } from '../../shared/node/dotenv-credentials'
+import { buildChildEnv, exitStatusOf } from '../../shared/node/wrap'
+import { configDir, keychainNamespace } from '../../shared/node/paths'
+
+describe('parseArgs', () => {
+  it('takes options up to the first bare word, then the command verbatim', () => {
+    const inv = parseArgs(['--token', 'deploy', '--no-mask', 'wrangler', 'deploy', '--token', 'x'])
+    expect(inv.mode).toBe('run')
+    expect(inv.options).toEqual({ '--token': 'deploy', '--no-mask': true })
+    expect(inv.command).toEqual(['wrangler', 'deploy', '--token', 'x'])
+  })
+
+  it('accepts --opt=value, -t and -- before a command that starts with a dash', () => {
+    expect(parseArgs(['--token=a', '--', '-weird', 'x']).command).toEqual(['-weird', 'x'])
+    expect(parseArgs(['-t', 'a', 'ls']).options['--token']).toBe('a')
+  })
+
+  it('selects modes by option and rejects conflicting or unknown ones with a UsageError', () => {
+    expect(parseArgs(['--list', '--json']).mode).toBe('list')
+    expect(parseArgs(['--scan', 'a', 'b']).paths).toEqual(['a', 'b'])
+    expect(parseArgs(['--daemon', '--watch', 'a', '--watch', 'b']).options['--watch']).toEqual(['a', 'b'])
+    for (const bad of [[], ['--nope'], ['--list', '--add', 'x'], ['--token'], ['--oauth=1', 'ls'], ['--list', 'extra'], ['--token', 'a', '--token', 'b', 'ls']]) {
+      expect(() => parseArgs(bad), bad.join(' ')).toThrow(UsageError)
+    }
+  })
+
+  it('--help wins over everything else', () => {
+    expect(parseArgs(['--list', '--help']).mode).toBe('help')
+  })
+})
+
+describe('child environment', () => {
+  it('strips every Cloudflare credential and injects exactly one token', () => {
+    const env = buildChildEnv(
+      { PATH: '/bin', CLOUDFLARE_API_TOKEN: 'a', CF_API_TOKEN: 'b', CLOUDFLARE_API_KEY: 'c', CLOUDFLARE_EMAIL: 'd', CF_API_KEY: 'e', CF_EMAIL: 'f', CLOUDFLARE_API_BASE_URL: 'u' },
+      { token: 'T', accountId: 'acc' },
+    )
+    expect(env).toEqual({ PATH: '/bin', CLOUDFLARE_API_TOKEN: 'T', CLOUDFLARE_ACCOUNT_ID: 'acc', CLOUDFLARE_API_BASE_URL: 'u' })
+    expect(buildChildEnv({ CLOUDFLARE_API_TOKEN: 'a', HOME: '/h' }, { oauth: true })).toEqual({ HOME: '/h' })
+  })
+
+  it('follows Wrangler precedence: key+email over token over OAuth, legacy names only when the new one is absent', () => {
+    expect(wranglerEffectiveCredential({ CLOUDFLARE_API_KEY: 'k', CLOUDFLARE_EMAIL: 'e', CLOUDFLARE_API_TOKEN: 't' })).toEqual({ kind: 'global-key', keyVar: 'CLOUDFLARE_API_KEY', emailVar: 'CLOUDFLARE_EMAIL' })
+    expect(wranglerEffectiveCredential({ CLOUDFLARE_API_KEY: 'k', CLOUDFLARE_API_TOKEN: 't' })).toEqual({ kind: 'api-token', tokenVar: 'CLOUDFLARE_API_TOKEN' })
+    expect(wranglerEffectiveCredential({ CF_API_TOKEN: 't' })).toEqual({ kind: 'api-token', tokenVar: 'CF_API_TOKEN' })
+    expect(wranglerEffectiveCredential({})).toEqual({ kind: 'oauth' })
+  })
+
+  it('exit status is the child code, 128+n for signal n, 127 when not found', () => {
+    expect(exitStatusOf({ code: 42, signal: null })).toBe(42)
+    expect(exitStatusOf({ code: null, signal: 'SIGTERM' })).toBe(143)
+    expect(exitStatusOf({ code: null, signal: 'SIGINT' })).toBe(130)
+    expect(exitStatusOf({ code: null, signal: null, spawnError: Object.assign(new Error('x'), { code: 'ENOENT' }) })).toBe(127)
+  })
+})
+
+describe('.env files Wrangler would load', () => {
+  it('finds non-empty credentials and warns only when they change the credential in use', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfwrap-dotenv-'))
+    try {
+      writeFileSync(join(dir, '.env'), '\uFEFFCLOUDFLARE_API_TOKEN=abc\r\nCLOUDFLARE_EMAIL=""\r\n# CLOUDFLARE_API_KEY=zzz\r\n')
+      writeFileSync(join(dir, '.env.staging'), 'export CLOUDFLARE_API_KEY=k1 # note\nCLOUDFLARE_EMAIL=me@x.io\n')
+      const files = wranglerDotenvFiles(dir, wranglerEnvFromArgs(['deploy', '--env', 'staging']))
+      const found = findDotenvCredentials(files)
+      // The empty CLOUDFLARE_EMAIL and the commented-out key do not count.
+      expect(found.map((f) => `${f.file.split('/').pop()}:${f.line}:${f.variable}`)).toEqual(['.env:1:CLOUDFLARE_API_TOKEN', '.env.staging:1:CLOUDFLARE_API_KEY', '.env.staging:2:CLOUDFLARE_EMAIL'])
+      // With an injected token, the token in .env is ignored by Wrangler, but the key pair wins.
+      const tokenEnv = { CLOUDFLARE_API_TOKEN: 'injected' }
+      const warnings = dotenvShadowWarnings(found, tokenEnv)
+      expect(warnings.join('\n')).toContain('CLOUDFLARE_API_KEY + CLOUDFLARE_EMAIL instead of the token cfwrap injects')
+      expect(warnings.join('\n')).not.toContain('sets CLOUDFLARE_API_TOKEN')
+      // Only a token in .env (no key pair): harmless with an injected token, shadowing with --oauth.
+      const onlyToken = findDotenvCredentials([join(dir, '.env')])
+      expect(dotenvShadowWarnings(onlyToken, tokenEnv)).toEqual([])
+      expect(dotenvShadowWarnings(onlyToken, {})[0]).toContain('instead of your OAuth login')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
+
+describe('config directory', () => {
+  it('uses $CFWRAP_HOME, else the platform directory', () => {
+    expect(configDir({ CFWRAP_HOME: '/tmp/x' }, 'linux', '/home/u')).toBe('/tmp/x')
+    expect(configDir({}, 'linux', '/home/u')).toBe('/home/u/.config/cfwrap')
+    expect(configDir({ XDG_CONFIG_HOME: '/xdg' }, 'linux', '/home/u')).toBe('/xdg/cfwrap')
+    expect(configDir({}, 'darwin', '/Users/u')).toBe('/Users/u/Library/Application Support/cfwrap')
+    expect(configDir({ APPDATA: 'C:\\AppData' }, 'win32', 'C:\\Users\\u')).toContain('cfwrap')
+    expect(keychainNamespace({})).toBe('default')
+    expect(keychainNamespace({ CFWRAP_HOME: '/a' })).not.toBe(keychainNamespace({ CFWRAP_HOME: '/b' }))
+  })
+})
