@@ -1,0 +1,435 @@
+// The secret scanner: finds plaintext credentials in shell profiles and project files.
+//
+// Design notes
+// - Pure and browser-safe: text or bytes in, findings out; no Node built-ins, no I/O. Callers read
+//   files, decide `origin` and `gitIgnored`, and pass them in a ScanContext.
+// - Two levels. One global "candidate" regex runs over the whole text in native code and stops only
+//   at (a) a vendor prefix (cfut_, sk-, ghp_…), a Slack webhook host or a private-key header,
+//   (b) a word that can give a prefix-less value context (cloudflare, CF_, X-Auth-Key, aws,
+//   twilio, SECRET_ACCESS), or (c) `://user:password@`. A cheap check at the hit (does a token
+//   shape really start here? does the line hold a 32–45 character value?) drops most of them.
+//   Only surviving lines are parsed, once each, by `parseLine` (assignment forms, quotes,
+//   comments, exports) and searched for tokens. Lines without a candidate are never split or
+//   sliced, and line numbers are counted (by native indexOf) only up to the last finding. This is
+//   what makes a 100 MB tree cheap: nothing allocates per line.
+// - Linear time: every regex is either a literal alternation, or bounded quantifiers over
+//   character classes anchored by a sticky position or a literal; there is no nested quantifier.
+//   The private-key footer search is memoised (FooterFinder) so that headers without footers do
+//   not rescan the text. Long lines are parsed once, not once per hit on them.
+// - Prefix-less formats (pre-2026 Cloudflare tokens and Global API Keys, AWS secret keys, Twilio
+//   auth tokens) are reported only when the name they are bound to says what they are; names
+//   that say "id", "hash" or "public" never make a secret (`values.ts`). Prefixed tokens are
+//   reported whatever they are called: `NEXT_PUBLIC_KEY=sk_live_…` is a leak.
+// - Placeholders, references (`$VAR`, `$(cmd)`, `op://…`) and documentation samples are dropped.
+// - Never stores the secret: a finding carries kind, place and `fingerprint()`.
+// - Severity (see `severityOf`): commented → low; shell profile → critical when exported (also by a
+//   later bare `export X`), else high; project file → high, or medium when git ignores it.
+// - Columns count UTF-16 code units (as JavaScript and most editors do). Lines end at \n; a \r
+//   before it is dropped; a lone \r (classic Mac) does not end a line.
+// - Bytes (`scanBytes`): over the cap or binary (NUL or >10% control bytes in the first 8 KiB) →
+//   skipped with a reason. UTF-16 with a BOM is decoded. Invalid UTF-8 is decoded lossily and
+//   scanned anyway, because every credential format is ASCII and a Latin-1 comment in a
+//   .bashrc must not hide the token two lines below; the result counts the replacements.
+
+import { fingerprint } from '../fingerprint'
+import type { Finding, ScanContext, ScanResult } from './finding'
+import type { SecretKind, Severity } from './kinds'
+import { parseLine, syntaxForFile, type Binding, type Syntax } from './line-structure'
+import { FooterFinder, TOKEN_PREFIX_SOURCE, URL_CREDENTIALS_SOURCE, findUrlPasswords, matchPrivateKeyAt, matchSlackWebhookAt, matchTokenAt } from './tokens'
+import { isPlaceholder, isReference, kindFromName, nameSaysPublic } from './values'
+
+const SLACK_HOST = 'hooks.slack.com/'
+const PRIVATE_KEY_HEADER = '-----BEGIN '
+// Words a name needs before a prefix-less value can be a secret (see kindFromName).
+const CONTEXT_WORD_SOURCE =
+  '[Cc](?:loudflare|LOUDFLARE|[Ff][_-])|CF(?:API|TOKEN|KEY)|cf[A-Z]|[Xx]-(?:[Aa]uth-[Kk]ey|AUTH-KEY)|[Tt](?:wilio|WILIO)|[Aa](?:ws|WS)|(?:SECRET|secret)_(?:ACCESS|access)'
+// Group 1: a token prefix; group 2: a context word; otherwise (groups 3–4): URL credentials.
+const CANDIDATE = new RegExp(`(${TOKEN_PREFIX_SOURCE}|hooks\\.slack\\.com\\/|-----BEGIN )|(${CONTEXT_WORD_SOURCE})|${URL_CREDENTIALS_SOURCE}`, 'g')
+const TOKEN_IN_LINE = new RegExp(`${TOKEN_PREFIX_SOURCE}|hooks\\.slack\\.com\\/|-----BEGIN `, 'g')
+// A value a name could make a secret: 32 to 45 characters of [A-Za-z0-9_+/-] standing alone.
+const CONTEXT_VALUE_SHAPE = /(?:^|[^A-Za-z0-9_+/-])[A-Za-z0-9_+/-]{32,45}(?![A-Za-z0-9_+/-])/
+const QUERY_PARAMETER = /[?&]([A-Za-z_][A-Za-z0-9_.-]{0,63})=([^&\s"'#]{1,512})/g
+const CLOUDFLARE_WORD = /cloudflare/i
+const EXPORT_WORD = /\b(?:export|declare|typeset|setenv)\b/g
+// Passwords that only ever appear in examples and local development defaults.
+const DUMMY_PASSWORDS = new Set(['password', 'passwd', 'secret', 'changeme', 'pass123', 'password123', 'example'])
+// Documentation writes `user:pass@`, `abc:xyz@`, `u:pw@`, `foo:bar@`; a password worth stealing is longer.
+const MIN_URL_PASSWORD_LENGTH = 6
+const CR = 13
+
+/** A secret located on one line before it becomes a finding. */
+interface Hit {
+  kind: SecretKind
+  /** Offsets in the line. */
+  start: number
+  end: number
+  /** What gets fingerprinted: the text at [start, end), or a private key's normalised body. */
+  secret: string
+}
+
+/** The severity of a finding from where it is and how it is written (rules in the design notes above). */
+export function severityOf(ctx: ScanContext, commented: boolean, exported: boolean): Severity {
+  if (commented) return 'low'
+  if (ctx.origin === 'shell-profile') return exported ? 'critical' : 'high'
+  return ctx.gitIgnored === true ? 'medium' : 'high'
+}
+
+/**
+ * The parts of one line already claimed by a secret, so that a URL password or a named value is
+ * not reported again inside a token. Claims never overlap; few per line, so a linear check is
+ * fastest, and a per-character map takes over on pathological lines with thousands of them.
+ */
+class ClaimedSpans {
+  private readonly starts: number[] = []
+  private readonly ends: number[] = []
+  private map: Uint8Array | undefined
+
+  constructor(private readonly lineLength: number) {}
+
+  add(start: number, end: number): void {
+    this.starts.push(start)
+    this.ends.push(end)
+    if (this.map === undefined && this.starts.length > 32) {
+      this.map = new Uint8Array(this.lineLength + 1)
+      for (let i = 0; i < this.starts.length; i++) this.map.fill(1, this.starts[i], this.ends[i])
+    } else if (this.map !== undefined) {
+      this.map.fill(1, start, end)
+    }
+  }
+
+  /** True when [start, end) touches a claimed span. Callers keep end - start small (≤ 512). */
+  overlaps(start: number, end: number): boolean {
+    const last = Math.max(end, start + 1)
+    if (this.map !== undefined) {
+      for (let i = start; i < last; i++) if (this.map[i] === 1) return true
+      return false
+    }
+    for (let i = 0; i < this.starts.length; i++) if (start < (this.ends[i] as number) && (this.starts[i] as number) < last) return true
+    return false
+  }
+}
+
+/** How far back from a secret `bindingAt` looks for the binding that holds it (bounds pathological lines). */
+const BINDING_LOOKBACK = 64
+
+/** The innermost binding whose value holds `offset`, given bindings sorted by valueStart. */
+function bindingAt(sorted: readonly Binding[], offset: number): Binding | undefined {
+  // Last binding starting at or before offset, by binary search.
+  let low = 0
+  let high = sorted.length
+  while (low < high) {
+    const middle = (low + high) >>> 1
+    if ((sorted[middle] as Binding).valueStart <= offset) low = middle + 1
+    else high = middle
+  }
+  // Nested bindings start inside their parents, so the innermost holder is the nearest one that holds.
+  for (let i = low - 1; i >= 0 && i >= low - BINDING_LOOKBACK; i--) {
+    const binding = sorted[i] as Binding
+    if (offset < binding.valueEnd) return binding
+  }
+  return undefined
+}
+
+/** One scan of one text; holds the lazily counted line numbers and the footer memo. */
+class TextScanner {
+  readonly findings: Finding[] = []
+  /** Findings from plain `X=secret` statements, which a bare `export X` elsewhere in a profile exports. */
+  private readonly exportableLater = new Set<Finding>()
+  private readonly fingerprints = new Map<string, string>()
+  private readonly syntax: Syntax
+  private readonly footers: FooterFinder
+  // Lines are counted only up to where findings are: countedLines newlines lie before countedTo.
+  private countedTo = 0
+  private countedLines = 0
+
+  constructor(
+    private readonly text: string,
+    private readonly ctx: ScanContext,
+  ) {
+    this.syntax = syntaxForFile(ctx.file)
+    this.footers = new FooterFinder(text)
+  }
+
+  run(): Finding[] {
+    const text = this.text
+    const candidates = CANDIDATE
+    candidates.lastIndex = 0
+    let lineStart = 0
+    let lineEnd = -1
+    let shapeCheckedLine = -1
+    let lineHasShape = false
+    for (let match = candidates.exec(text); match !== null; match = candidates.exec(text)) {
+      const at = match.index
+      if (at >= lineEnd) {
+        lineStart = at === 0 ? 0 : text.lastIndexOf('\n', at - 1) + 1
+        lineEnd = text.indexOf('\n', at)
+        if (lineEnd === -1) lineEnd = text.length
+      }
+      let worthParsing: boolean
+      const prefix = match[1]
+      if (prefix !== undefined) {
+        worthParsing = this.tokenStartsAt(at, prefix)
+      } else if (match[2] !== undefined) {
+        if (shapeCheckedLine !== lineStart) {
+          shapeCheckedLine = lineStart
+          lineHasShape = CONTEXT_VALUE_SHAPE.test(text.slice(lineStart, lineEnd))
+        }
+        worthParsing = lineHasShape
+      } else {
+        worthParsing = true
+      }
+      if (!worthParsing) continue
+      candidates.lastIndex = Math.max(this.scanLine(lineStart, lineEnd), lineEnd + 1)
+      lineEnd = -1
+    }
+    if (this.ctx.origin === 'shell-profile') this.applyLaterExports()
+    return this.findings
+  }
+
+  /** Cheap confirmation that the candidate prefix at `at` really starts a secret. */
+  private tokenStartsAt(at: number, prefix: string): boolean {
+    if (prefix === SLACK_HOST) return matchSlackWebhookAt(this.text, at) !== undefined
+    if (prefix === PRIVATE_KEY_HEADER) return true
+    return matchTokenAt(this.text, at) !== undefined
+  }
+
+  /** Finds every secret on the line [lineStart, lineEnd); returns where the candidate search resumes. */
+  private scanLine(lineStart: number, lineEnd: number): number {
+    const text = this.text
+    let end = lineEnd
+    if (end > lineStart && text.charCodeAt(end - 1) === CR) end--
+    const line = text.slice(lineStart, end)
+    let resume = lineEnd + 1
+    const hits: Hit[] = []
+    const claimed = new ClaimedSpans(line.length)
+
+    TOKEN_IN_LINE.lastIndex = 0
+    for (let match = TOKEN_IN_LINE.exec(line); match !== null; match = TOKEN_IN_LINE.exec(line)) {
+      const at = match.index
+      let hit: Hit | undefined
+      if (match[0] === SLACK_HOST) {
+        const webhook = matchSlackWebhookAt(line, at)
+        if (webhook !== undefined) hit = { ...webhook, secret: line.slice(webhook.start, webhook.end) }
+      } else if (match[0] === PRIVATE_KEY_HEADER) {
+        const key = matchPrivateKeyAt(text, lineStart + at, this.footers)
+        if (key !== undefined) {
+          hit = { kind: 'private-key', start: at, end: Math.min(key.end - lineStart, line.length), secret: key.body }
+          // Skip the key's own lines; resume after the line holding its footer.
+          const footerLineEnd = text.indexOf('\n', key.end)
+          resume = Math.max(resume, footerLineEnd === -1 ? text.length : footerLineEnd + 1)
+        }
+      } else {
+        const token = matchTokenAt(line, at)
+        if (token !== undefined) hit = { ...token, secret: line.slice(token.start, token.end) }
+      }
+      if (hit !== undefined) {
+        hits.push(hit)
+        claimed.add(hit.start, hit.end)
+        TOKEN_IN_LINE.lastIndex = Math.max(TOKEN_IN_LINE.lastIndex, hit.end)
+      }
+    }
+
+    if (line.includes('://')) {
+      for (const url of findUrlPasswords(line)) {
+        if (claimed.overlaps(url.start, url.end) || isDummyPassword(url.user, url.password)) continue
+        hits.push({ kind: 'url-password', start: url.start, end: url.end, secret: url.password })
+        claimed.add(url.start, url.end)
+      }
+    }
+
+    const structure = parseLine(line, this.syntax)
+    const bindings = line.includes('?') || line.includes('&') ? structure.bindings.concat(queryParameterBindings(line)) : structure.bindings
+    const hints = { cloudflareOnLine: CLOUDFLARE_WORD.test(line) }
+    for (const binding of bindings) {
+      const { valueStart, valueEnd } = binding
+      if (valueEnd - valueStart < 32 || valueEnd - valueStart > 45 || claimed.overlaps(valueStart, valueEnd)) continue
+      const value = line.slice(valueStart, valueEnd)
+      const kind = kindFromName(binding.name, value, hints)
+      if (kind === undefined) continue
+      hits.push({ kind, start: valueStart, end: valueEnd, secret: value })
+      claimed.add(valueStart, valueEnd)
+    }
+
+    if (hits.length > 0) this.report(lineStart, structure.commentStart, bindings, hits)
+    return resume
+  }
+
+  private report(lineStart: number, commentStart: number, bindings: readonly Binding[], hits: Hit[]): void {
+    hits.sort((a, b) => a.start - b.start)
+    const sorted = bindings.slice().sort((a, b) => a.valueStart - b.valueStart)
+    const line = this.lineNumberAt(lineStart)
+    for (const hit of hits) {
+      const binding = bindingAt(sorted, hit.start)
+      // Browser keys (Firebase, Maps) are public by design when the name says so; see nameSaysPublic.
+      if (hit.kind === 'google-api-key' && binding !== undefined && nameSaysPublic(binding.name)) continue
+      const commented = commentStart !== -1 && hit.start >= commentStart
+      const exported = binding?.exported ?? false
+      const variable = binding !== undefined && isSafeName(binding.name, hits) ? binding.name : undefined
+      const finding: Finding = {
+        file: this.ctx.file,
+        line,
+        column: hit.start + 1,
+        kind: hit.kind,
+        severity: severityOf(this.ctx, commented, exported),
+        fingerprint: this.fingerprintOf(hit.secret),
+        commented,
+        exported,
+      }
+      if (variable !== undefined) finding.variable = variable
+      this.findings.push(finding)
+      if (binding?.setsVariable === true && !exported && !commented) this.exportableLater.add(finding)
+    }
+  }
+
+  /** `fingerprint()` with a per-scan cache: generated files repeat one secret thousands of times. */
+  private fingerprintOf(secret: string): string {
+    let known = this.fingerprints.get(secret)
+    if (known === undefined) {
+      known = fingerprint(secret)
+      this.fingerprints.set(secret, known)
+    }
+    return known
+  }
+
+  /** 1-based number of the line starting at `lineStart`; counts newlines only since the last call. */
+  private lineNumberAt(lineStart: number): number {
+    const text = this.text
+    for (let next = text.indexOf('\n', this.countedTo); next !== -1 && next < lineStart; next = text.indexOf('\n', this.countedTo)) {
+      this.countedLines++
+      this.countedTo = next + 1
+    }
+    return this.countedLines + 1
+  }
+
+  /**
+   * In a profile, `X=secret` followed (or preceded) by a bare `export X` exports the secret too.
+   * Looked for only when some finding needs it, so most files never pay for this pass.
+   */
+  private applyLaterExports(): void {
+    if (this.exportableLater.size === 0) return
+    const exportedNames = new Set<string>()
+    const text = this.text
+    EXPORT_WORD.lastIndex = 0
+    for (let match = EXPORT_WORD.exec(text); match !== null; match = EXPORT_WORD.exec(text)) {
+      const lineStart = text.lastIndexOf('\n', match.index) + 1
+      let lineEnd = text.indexOf('\n', match.index)
+      if (lineEnd === -1) lineEnd = text.length
+      const structure = parseLine(text.slice(lineStart, lineEnd).replace(/\r$/, ''), 'shell')
+      for (const name of structure.exportedNames) exportedNames.add(name)
+      for (const binding of structure.bindings) {
+        const inComment = structure.commentStart !== -1 && binding.valueStart >= structure.commentStart
+        if (binding.exported && !inComment) exportedNames.add(binding.name)
+      }
+      EXPORT_WORD.lastIndex = lineEnd + 1
+    }
+    for (const finding of this.exportableLater) {
+      if (finding.variable === undefined || !exportedNames.has(finding.variable)) continue
+      finding.exported = true
+      finding.severity = severityOf(this.ctx, false, true)
+    }
+  }
+}
+
+/** Longest variable name a finding carries; longer "names" are text the parser mistook for one. */
+const MAX_NAME_LENGTH = 128
+
+/**
+ * Whether a binding's name may go into a finding. Names come from the file's text, and a
+ * `KEY: value` reading of `ghp_…: x` or `curl -u AKIA…:secret` would make a secret the name:
+ * such names, and any that contain a secret found on the line, are left out.
+ */
+function isSafeName(name: string, hits: readonly Hit[]): boolean {
+  if (name.length > MAX_NAME_LENGTH) return false
+  for (const hit of hits) if (hit.secret.length > 0 && name.includes(hit.secret)) return false
+  TOKEN_IN_LINE.lastIndex = 0
+  for (let match = TOKEN_IN_LINE.exec(name); match !== null; match = TOKEN_IN_LINE.exec(name)) {
+    if (matchTokenAt(name, match.index) !== undefined || matchSlackWebhookAt(name, match.index) !== undefined) return false
+  }
+  return true
+}
+
+/** `?token=…&api_key=…` parameters as bindings, so they name and give context to their values. */
+function queryParameterBindings(line: string): Binding[] {
+  const bindings: Binding[] = []
+  QUERY_PARAMETER.lastIndex = 0
+  for (let match = QUERY_PARAMETER.exec(line); match !== null; match = QUERY_PARAMETER.exec(line)) {
+    const [whole, name = '', value = ''] = match
+    const valueEnd = match.index + whole.length
+    bindings.push({ name, valueStart: valueEnd - value.length, valueEnd, exported: false, setsVariable: false })
+  }
+  return bindings
+}
+
+function isDummyPassword(user: string, password: string): boolean {
+  if (password.length < MIN_URL_PASSWORD_LENGTH || password === user || isReference(password) || DUMMY_PASSWORDS.has(password.toLowerCase())) return true
+  // Percent-encoded or templated placeholders: %3Cpassword%3E, {password}, <password>.
+  const decoded = password.replace(/%3C/gi, '<').replace(/%3E/gi, '>').replace(/%7B/gi, '{')
+  return isPlaceholder(decoded)
+}
+
+/** Every plaintext secret in `text` (a leading BOM is ignored; LF or CRLF lines), in order of position. */
+export function scanText(text: string, ctx: ScanContext): Finding[] {
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text
+  return new TextScanner(body, ctx).run()
+}
+
+/** Default cap on the size of a file `scanBytes` scans. */
+export const DEFAULT_MAX_SCAN_BYTES = 5 * 1024 * 1024
+/** How much of the start of a file the binary check looks at. */
+const SNIFF_LENGTH = 8 * 1024
+/** Share of control characters in the sniffed bytes above which a file counts as binary. */
+const MAX_CONTROL_SHARE = 0.1
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true })
+const lossyUtf8 = new TextDecoder('utf-8', { fatal: false })
+
+/** Why the first bytes say this is not text, or undefined for text. */
+function binaryReason(bytes: Uint8Array): string | undefined {
+  const length = Math.min(bytes.length, SNIFF_LENGTH)
+  let control = 0
+  for (let i = 0; i < length; i++) {
+    const byte = bytes[i] as number
+    if (byte === 0) return `NUL byte at offset ${i}`
+    // Tab, LF, VT, FF, CR and ESC (colour codes in prompts) are normal in text files.
+    if ((byte < 32 && byte !== 9 && byte !== 10 && byte !== 11 && byte !== 12 && byte !== 13 && byte !== 27) || byte === 127) control++
+  }
+  if (length > 0 && control / length > MAX_CONTROL_SHARE) return `${control} control bytes in the first ${length}`
+  return undefined
+}
+
+function countReplacements(text: string): number {
+  let count = 0
+  for (let at = text.indexOf('\uFFFD'); at !== -1; at = text.indexOf('\uFFFD', at + 1)) count++
+  return count
+}
+
+/**
+ * Scans a file's bytes: skips files over `maxBytes` (default 5 MiB) and binary files, decodes
+ * UTF-8 (or UTF-16 with a BOM), and scans invalid UTF-8 lossily rather than not at all.
+ */
+export function scanBytes(bytes: Uint8Array, ctx: ScanContext, opts: { maxBytes?: number } = {}): ScanResult {
+  const maxBytes = opts.maxBytes ?? DEFAULT_MAX_SCAN_BYTES
+  if (bytes.length > maxBytes) {
+    return { findings: [], skipped: { reason: 'too-large', detail: `${bytes.length} bytes, over the ${maxBytes}-byte limit` } }
+  }
+  // Windows PowerShell writes UTF-16 with a BOM; its NUL bytes would otherwise look binary.
+  const utf16 = bytes[0] === 0xff && bytes[1] === 0xfe ? 'utf-16le' : bytes[0] === 0xfe && bytes[1] === 0xff ? 'utf-16be' : undefined
+  if (utf16 !== undefined) {
+    let text: string
+    try {
+      text = new TextDecoder(utf16).decode(bytes)
+    } catch {
+      return { findings: [], skipped: { reason: 'binary', detail: `${utf16} text, which this runtime cannot decode` } }
+    }
+    return { findings: scanText(text, ctx) }
+  }
+  const binary = binaryReason(bytes)
+  if (binary !== undefined) return { findings: [], skipped: { reason: 'binary', detail: binary } }
+  try {
+    return { findings: scanText(strictUtf8.decode(bytes), ctx) }
+  } catch {
+    // Not UTF-8 (Latin-1 comments, a stray byte): secrets are ASCII, so a lossy decode loses none.
+    const text = lossyUtf8.decode(bytes)
+    return { findings: scanText(text, ctx), invalidUtf8Replacements: countReplacements(text) }
+  }
+}

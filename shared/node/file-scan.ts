@@ -1,0 +1,169 @@
+import { spawnSync } from 'node:child_process'
+import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
+import { DEFAULT_MAX_SCAN_BYTES, scanBytes, type Finding, type ScanContext } from '../common/scan'
+
+/** Directories never scanned or watched: dependencies, VCS data, build output, caches. */
+export const IGNORED_DIRS: ReadonlySet<string> = new Set([
+  'node_modules', '.git', '.hg', '.svn', 'dist', 'build', 'out', '.next', '.nuxt', '.svelte-kit', '.output',
+  '.wrangler', 'coverage', '.cache', '.turbo', '.parcel-cache', 'target', '.venv', 'venv', '__pycache__', '.terraform',
+])
+
+const BINARY_EXTENSIONS = /\.(png|jpe?g|gif|webp|ico|icns|bmp|tiff?|pdf|zip|gz|tgz|bz2|xz|7z|rar|jar|class|o|a|so|dylib|dll|exe|bin|wasm|node|woff2?|ttf|otf|eot|mp[34]|mov|avi|mkv|webm|ogg|wav|flac|sqlite3?|db|pyc|lockb)$/i
+
+/** True for paths the scanner and watcher skip by name (binary formats). */
+export function isSkippedByName(path: string): boolean {
+  return BINARY_EXTENSIONS.test(path)
+}
+
+/** A file that was not scanned, and why. */
+export interface SkippedFile {
+  file: string
+  reason: 'binary' | 'too-large' | 'invalid-utf8' | 'unreadable'
+  detail: string
+}
+
+/** Findings and skipped files of one scan. */
+export interface FileScanReport {
+  findings: Finding[]
+  skipped: SkippedFile[]
+  filesScanned: number
+  bytesScanned: number
+}
+
+/**
+ * Reads and scans one file. The size is checked before reading, so a huge file costs a stat,
+ * not a read. `displayPath` is what findings report (paths as the person gave them).
+ */
+export function scanFile(path: string, ctx: Omit<ScanContext, 'file'> & { displayPath?: string }, maxBytes = DEFAULT_MAX_SCAN_BYTES): { findings: Finding[]; skipped?: SkippedFile; bytes: number } {
+  const file = ctx.displayPath ?? path
+  let size: number
+  try {
+    size = statSync(path).size
+  } catch (error) {
+    return { findings: [], skipped: { file, reason: 'unreadable', detail: (error as NodeJS.ErrnoException).code ?? 'cannot stat' }, bytes: 0 }
+  }
+  if (size > maxBytes) return { findings: [], skipped: { file, reason: 'too-large', detail: `${size} bytes, over the ${maxBytes}-byte limit` }, bytes: 0 }
+  let bytes: Buffer
+  try {
+    const fd = openSync(path, 'r')
+    try {
+      // Read at most maxBytes + 1 even if the file grew since the stat.
+      bytes = Buffer.allocUnsafe(Math.min(size, maxBytes) + 1)
+      let length = 0
+      for (let n = 1; n > 0 && length < bytes.length; length += n) n = readSync(fd, bytes, length, bytes.length - length, null)
+      bytes = bytes.subarray(0, length)
+    } finally {
+      closeSync(fd)
+    }
+  } catch (error) {
+    return { findings: [], skipped: { file, reason: 'unreadable', detail: (error as NodeJS.ErrnoException).code ?? 'cannot read' }, bytes: 0 }
+  }
+  const result = scanBytes(bytes, { file, origin: ctx.origin, gitIgnored: ctx.gitIgnored }, { maxBytes })
+  return { findings: result.findings, skipped: result.skipped ? { file, ...result.skipped } : undefined, bytes: bytes.length }
+}
+
+/** Files below `root` (or `root` itself), skipping ignored directories and symlinked directories (no loops). */
+export function listFiles(root: string, onUnreadable: (path: string, code: string) => void = () => undefined): string[] {
+  const out: string[] = []
+  let rootStat
+  try {
+    rootStat = statSync(root)
+  } catch (error) {
+    onUnreadable(root, (error as NodeJS.ErrnoException).code ?? 'ENOENT')
+    return out
+  }
+  if (!rootStat.isDirectory()) return [root]
+  const stack = [root]
+  while (stack.length > 0) {
+    const dir = stack.pop() as string
+    let entries
+    try {
+      entries = readdirSync(dir, { withFileTypes: true })
+    } catch (error) {
+      onUnreadable(dir, (error as NodeJS.ErrnoException).code ?? 'EACCES')
+      continue
+    }
+    for (const entry of entries) {
+      const full = join(dir, entry.name)
+      if (entry.isDirectory()) {
+        if (!IGNORED_DIRS.has(entry.name)) stack.push(full)
+      } else if (entry.isFile()) {
+        if (!isSkippedByName(entry.name)) out.push(full)
+      } else if (entry.isSymbolicLink()) {
+        // Follow links to files, never to directories: a link cycle cannot trap the walk.
+        try {
+          if (statSync(full).isFile() && !isSkippedByName(entry.name)) out.push(full)
+        } catch {
+          // A dangling link: nothing to scan.
+        }
+      }
+    }
+  }
+  return out
+}
+
+/**
+ * Which of `files` git would ignore, asked of git itself (`git check-ignore --stdin`), grouped
+ * by repository. Files outside any repository map to undefined ("would be committed" is moot,
+ * and the scanner treats undefined as committed, the safer reading).
+ */
+export function gitIgnoredMap(files: string[]): Map<string, boolean | undefined> {
+  const result = new Map<string, boolean | undefined>()
+  const byTop = new Map<string, string[]>()
+  const topOf = new Map<string, string | null>()
+  for (const file of files) {
+    const dir = dirname(resolve(file))
+    if (!topOf.has(dir)) {
+      const top = spawnSync('git', ['-C', dir, 'rev-parse', '--show-toplevel'], { encoding: 'utf8' })
+      topOf.set(dir, top.status === 0 ? top.stdout.trim() : null)
+    }
+    const top = topOf.get(dir)
+    if (!top) {
+      result.set(file, undefined)
+      continue
+    }
+    const list = byTop.get(top) ?? []
+    list.push(file)
+    byTop.set(top, list)
+  }
+  for (const [top, list] of byTop) {
+    const check = spawnSync('git', ['-C', top, 'check-ignore', '--stdin', '-z'], { input: list.map((f) => resolve(f)).join('\0'), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
+    const ignored = new Set(check.status === 0 ? check.stdout.split('\0').filter(Boolean) : [])
+    for (const file of list) result.set(file, check.status === 0 || check.status === 1 ? ignored.has(resolve(file)) : undefined)
+  }
+  return result
+}
+
+/** True when `path` is one of the shell start-up files (decides the scan's origin). */
+export type ProfileTest = (path: string) => boolean
+
+/**
+ * Scans files and directories as given on a command line. Shell start-up files (per `isProfile`)
+ * are scanned as such; everything else as project files, with git asked what it would ignore.
+ * Findings report paths as given (a directory's files joined onto the given directory).
+ */
+export function scanPaths(paths: string[], isProfile: ProfileTest, maxBytes = DEFAULT_MAX_SCAN_BYTES): FileScanReport {
+  const report: FileScanReport = { findings: [], skipped: [], filesScanned: 0, bytesScanned: 0 }
+  const files: string[] = []
+  for (const given of paths) {
+    files.push(...listFiles(given, (path, code) => report.skipped.push({ file: path, reason: 'unreadable', detail: code })))
+  }
+  const projectFiles = files.filter((f) => !isProfile(resolve(f)))
+  const ignored = gitIgnoredMap(projectFiles)
+  for (const file of files) {
+    const profile = isProfile(resolve(file))
+    const scanned = scanFile(file, { origin: profile ? 'shell-profile' : 'project', gitIgnored: profile ? undefined : ignored.get(file) }, maxBytes)
+    if (scanned.skipped) report.skipped.push(scanned.skipped)
+    else report.filesScanned++
+    report.bytesScanned += scanned.bytes
+    report.findings.push(...scanned.findings)
+  }
+  return report
+}
+
+/** A predicate recognising the given shell start-up files by absolute path. */
+export function profileTest(profiles: string[]): ProfileTest {
+  const set = new Set(profiles.map((p) => resolve(p)))
+  return (path) => set.has(path)
+}

@@ -1,0 +1,201 @@
+import { existsSync } from 'node:fs'
+import { dirname, resolve, sep } from 'node:path'
+import type { FSWatcher } from 'chokidar'
+import type { Finding } from '../common/scan'
+import { gitIgnoredMap, IGNORED_DIRS, isSkippedByName, scanFile, type SkippedFile } from './file-scan'
+import { lazyLoad } from './lazy-load'
+
+/** A finding the watcher currently sees, with the identity that survives saves. */
+export interface WatchedFinding {
+  /** file + kind + fingerprint: the same secret on another line after an edit is the same finding. */
+  id: string
+  finding: Finding
+  firstSeen: string
+}
+
+/** What the watcher reports. */
+export type LeakWatchEvent =
+  | { type: 'finding'; finding: WatchedFinding }
+  | { type: 'finding-resolved'; id: string; file: string }
+  | { type: 'file-skipped'; skipped: SkippedFile }
+  | { type: 'watch-error'; message: string }
+  /** A watched file was (re)scanned; `atMs` is when the scan finished (for latency measurements). */
+  | { type: 'file-scanned'; file: string; atMs: number }
+
+/** Options of {@link LeakWatcher}. */
+export interface LeakWatcherOptions {
+  /** Shell start-up files (scanned as such; missing ones are picked up when created). */
+  profiles: string[]
+  /** Project roots, watched recursively. */
+  roots: string[]
+  onEvent: (event: LeakWatchEvent) => void
+  /** Quiet time after the last change before a file is scanned: one event per save, not per write. */
+  debounceMs?: number
+  maxBytes?: number
+  now?: () => number
+}
+
+/** Stable id of a finding across saves. */
+export function findingId(finding: Finding): string {
+  return `${finding.file}\u0000${finding.kind}\u0000${finding.fingerprint}`
+}
+
+/**
+ * Watches shell start-up files and project roots with chokidar and keeps the set of current
+ * findings: a secret written into a watched file is reported once, stays the same finding when
+ * the file is saved again (even if it moves to another line), and is resolved when it goes away.
+ */
+export class LeakWatcher {
+  private profileWatcher: FSWatcher | null = null
+  private rootWatcher: FSWatcher | null = null
+  private readonly current = new Map<string, Map<string, WatchedFinding>>()
+  private readonly timers = new Map<string, NodeJS.Timeout>()
+  private readonly profiles: Set<string>
+  private roots: string[]
+  private readonly debounceMs: number
+  private readonly now: () => number
+
+  constructor(private readonly options: LeakWatcherOptions) {
+    this.profiles = new Set(options.profiles.map((p) => resolve(p)))
+    this.roots = options.roots.map((r) => resolve(r))
+    this.debounceMs = options.debounceMs ?? 60
+    this.now = options.now ?? Date.now
+  }
+
+  /** Starts watching; resolves once the initial scan of every existing file is done. */
+  async start(): Promise<void> {
+    // Shell start-up files are watched through their directories (depth 0, everything but the
+    // profiles ignored): chokidar's own handling of a path that does not exist yet misses files
+    // created right after start-up, and a profile that appears later is exactly what we look for.
+    const dirs = [...new Set([...this.profiles].map((p) => dirname(p)))].filter((d) => existsSync(d))
+    if (dirs.length > 0) this.profileWatcher = await this.watch(dirs, { depth: 0, ignored: (path) => !this.profiles.has(resolve(path)) && !dirs.includes(resolve(path)) })
+    if (this.roots.length > 0) await this.ensureRootWatcher()
+    await this.settle()
+  }
+
+  private async ensureRootWatcher(): Promise<FSWatcher> {
+    this.rootWatcher ??= await this.watch(this.roots, { ignored: (path) => this.isIgnored(path) })
+    return this.rootWatcher
+  }
+
+  private async watch(paths: string[], options: { depth?: number; ignored: (path: string) => boolean }): Promise<FSWatcher> {
+    const { watch } = await lazyLoad<typeof import('chokidar')>('chokidar', () => import('chokidar'))
+    const watcher = watch(paths, {
+      ignoreInitial: false,
+      // Never follow links: a symlink loop cannot trap the watcher, and links out of a project
+      // (to a whole home directory, say) do not widen what is watched.
+      followSymlinks: false,
+      ignorePermissionErrors: true,
+      atomic: true,
+      ...options,
+    })
+    watcher.on('add', (path: string) => this.schedule(path))
+    watcher.on('change', (path: string) => this.schedule(path))
+    watcher.on('unlink', (path: string) => this.forget(resolve(path)))
+    watcher.on('unlinkDir', (path: string) => {
+      const prefix = resolve(path) + sep
+      for (const file of [...this.current.keys()]) if (file.startsWith(prefix)) this.forget(file)
+    })
+    watcher.on('error', (error: unknown) => this.options.onEvent({ type: 'watch-error', message: error instanceof Error ? error.message : String(error) }))
+    await new Promise<void>((ready) => watcher.once('ready', () => ready()))
+    return watcher
+  }
+
+  /** Stops watching and cancels pending scans. */
+  async stop(): Promise<void> {
+    for (const timer of this.timers.values()) clearTimeout(timer)
+    this.timers.clear()
+    await Promise.all([this.profileWatcher?.close(), this.rootWatcher?.close()])
+    this.profileWatcher = null
+    this.rootWatcher = null
+  }
+
+  /** Every finding currently present in a watched file. */
+  findings(): WatchedFinding[] {
+    return [...this.current.values()].flatMap((byId) => [...byId.values()])
+  }
+
+  /** The watched project roots. */
+  watchedRoots(): string[] {
+    return [...this.roots]
+  }
+
+  /** Starts watching another project root (and scans it). */
+  async addRoot(root: string): Promise<void> {
+    const abs = resolve(root)
+    if (this.roots.includes(abs)) return
+    this.roots.push(abs)
+    if (this.rootWatcher) this.rootWatcher.add(abs)
+    else await this.ensureRootWatcher()
+    await this.settle()
+  }
+
+  /** Stops watching a project root; its findings are resolved. */
+  async removeRoot(root: string): Promise<void> {
+    const abs = resolve(root)
+    this.roots = this.roots.filter((r) => r !== abs)
+    this.rootWatcher?.unwatch(abs)
+    const prefix = abs + sep
+    for (const file of [...this.current.keys()]) if (file === abs || file.startsWith(prefix)) this.forget(file)
+  }
+
+  /** Waits until no scan is pending (tests and start-up use it). */
+  async settle(): Promise<void> {
+    while (this.timers.size > 0) await new Promise((r) => setTimeout(r, this.debounceMs))
+  }
+
+  private isIgnored(path: string): boolean {
+    const abs = resolve(path)
+    if (this.profiles.has(abs)) return false
+    // Only the part below a watched root counts: a root that itself lives under "build/" is fine.
+    const root = this.roots.find((r) => abs === r || abs.startsWith(r + sep))
+    if (root === undefined) return true
+    const parts = abs.slice(root.length).split(sep)
+    if (parts.some((part) => IGNORED_DIRS.has(part))) return true
+    return isSkippedByName(abs)
+  }
+
+  private schedule(path: string): void {
+    const abs = resolve(path)
+    clearTimeout(this.timers.get(abs))
+    this.timers.set(
+      abs,
+      setTimeout(() => {
+        this.timers.delete(abs)
+        this.rescan(abs)
+      }, this.debounceMs),
+    )
+  }
+
+  private rescan(file: string): void {
+    const profile = this.profiles.has(file)
+    const gitIgnored = profile ? undefined : gitIgnoredMap([file]).get(file)
+    const scanned = scanFile(file, { origin: profile ? 'shell-profile' : 'project', gitIgnored }, this.options.maxBytes)
+    if (scanned.skipped) {
+      if (scanned.skipped.reason === 'unreadable' && scanned.skipped.detail === 'ENOENT') {
+        this.forget(file)
+        return
+      }
+      this.options.onEvent({ type: 'file-skipped', skipped: scanned.skipped })
+    }
+    const previous = this.current.get(file) ?? new Map<string, WatchedFinding>()
+    const next = new Map<string, WatchedFinding>()
+    for (const finding of scanned.findings) {
+      const id = findingId(finding)
+      if (next.has(id)) continue // the same secret twice in one file is one finding
+      const before = previous.get(id)
+      next.set(id, { id, finding, firstSeen: before?.firstSeen ?? new Date(this.now()).toISOString() })
+    }
+    if (next.size > 0) this.current.set(file, next)
+    else this.current.delete(file)
+    for (const [id, watched] of next) if (!previous.has(id)) this.options.onEvent({ type: 'finding', finding: watched })
+    for (const id of previous.keys()) if (!next.has(id)) this.options.onEvent({ type: 'finding-resolved', id, file })
+    this.options.onEvent({ type: 'file-scanned', file, atMs: this.now() })
+  }
+
+  private forget(file: string): void {
+    const previous = this.current.get(file)
+    this.current.delete(file)
+    for (const id of previous?.keys() ?? []) this.options.onEvent({ type: 'finding-resolved', id, file })
+  }
+}
