@@ -1,5 +1,8 @@
 // `npm run bench`: every benchmark, figures printed (never asserted: timing belongs here, not in tests).
+// Run one or some by name: `npm run bench -- startup masking reaper scan watch`.
 import { benchMasking, formatMasking } from './masking'
+import { benchReaper, formatReaperBench } from './reaper'
+import { benchScan, benchWatch, formatScan, formatWatch } from './scan'
 import { benchStartup, formatStartup } from './startup'
 
 const only = process.argv.slice(2)
@@ -9,6 +12,9 @@ async function main(): Promise<void> {
   console.log(`cfwrap benchmarks on ${process.platform}/${process.arch}, node ${process.version}`)
   if (wanted('startup')) console.log(formatStartup(benchStartup(40)))
   if (wanted('masking')) console.log(formatMasking(benchMasking(200, 3)))
+  if (wanted('reaper')) console.log(formatReaperBench(await benchReaper()))
+  if (wanted('scan')) console.log(formatScan(benchScan()))
+  if (wanted('watch')) console.log(formatWatch(await benchWatch()))
 }
 
 void main()

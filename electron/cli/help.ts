@@ -10,7 +10,7 @@ Usage:
   cfwrap --setup [--account ID]                         (minting credential, secret from stdin)
   cfwrap --mint TEMPLATE --ttl DURATION [--project P] [--env E] [--owner O]
          [--account ID] [--zone ID] [--bucket NAME] [--permanent] [--name-only] [--json]
-  cfwrap --revoke NAME | --revoke-all [--yes] | --reap [--json]
+  cfwrap --revoke NAME [--yes] | --revoke-all [--yes] | --reap [--json]
   cfwrap --daemon [--json] [--watch PATH ...]
   cfwrap --scan [--json] [PATH ...]
   cfwrap --doctor [--json]
@@ -27,6 +27,21 @@ Running a command:
   --no-mask      do not mask the secret in piped output. (Output to a terminal is never touched.)
   A bare word is always the command; options go before it. The exit status is the command's
   (128+n when it died by signal n).
+
+Minting time-boxed tokens (once: \`cfwrap --setup\` with a dashboard token that has "API Tokens Write",
+or "Account API Tokens Write" plus --account ID for an account token; the secret is read from stdin):
+  --mint TEMPLATE  workers-deploy, pages-deploy, d1-migrations, r2-upload, kv-write, queues,
+                   read-only or dns-edit: each grants only what that job needs.
+  --ttl DURATION   how long it lives: 90s, 15m, 1h (at least 10s; each template has a maximum).
+                   --permanent mints one without a deadline.
+  Defaults: --project = this directory's name, --env dev, --owner = settings or your user name,
+  --account = the minting credential's account. A name already taken gets a counter (owner-2).
+  It prints the token's name and deadline, never the secret:
+    cfwrap --token "$(cfwrap --mint workers-deploy --ttl 15m --name-only)" wrangler deploy
+  The tray app or \`cfwrap --daemon\` deletes temporary tokens at their deadline, on Cloudflare and
+  here; \`cfwrap --reap\` does one pass (exit 1 if something could not be deleted yet).
+  --revoke NAME deletes one now (--yes forgets a dashboard token locally); --revoke-all [--yes]
+  deletes every token cfwrap minted and lists what else to rotate.
 
 Files: state and audit log in $CFWRAP_HOME, else the platform config directory
 (~/.config/cfwrap on Linux). Secrets live only in the OS keychain.

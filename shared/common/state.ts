@@ -9,9 +9,10 @@ export const TokenSourceSchema = z.enum(['dashboard', 'minted', 'setup'])
 /**
  * Lifecycle of a token record. `pending` is written before the create call (crash safety: a token
  * created on Cloudflare but never stored is found again by name), `deleting` while the reaper works
- * on it, `delete-failed` when Cloudflare would not confirm a deletion yet.
+ * on it, `delete-failed` when Cloudflare would not confirm a deletion yet, `missing` when a minted
+ * token is no longer on Cloudflare although its deadline has not passed (deleted in the dashboard?).
  */
-export const TokenStatusSchema = z.enum(['pending', 'active', 'deleting', 'delete-failed'])
+export const TokenStatusSchema = z.enum(['pending', 'active', 'deleting', 'delete-failed', 'missing'])
 
 const isoDate = z.iso.datetime({ offset: true })
 
@@ -37,6 +38,11 @@ export const TokenRecordSchema = z.object({
   owner: z.optional(z.enum(['user', 'account'])),
   lastError: z.optional(z.nullable(z.string())),
   attempts: z.optional(z.number()),
+  /**
+   * Process that wrote a `pending` record and may still be creating the token: the reaper leaves
+   * the record alone while that process lives, and cleans up after it once it is gone.
+   */
+  pendingPid: z.optional(z.number()),
 })
 
 /** One token's metadata. */

@@ -19,7 +19,7 @@ export function appendAudit(auditPath: string, event: Omit<AuditEvent, 'time'> &
 }
 
 /** The newest `limit` events of the audit log; malformed lines are skipped, not fatal. */
-export async function readAudit(auditPath: string, limit = 200): Promise<AuditEvent[]> {
+export function readAudit(auditPath: string, limit = 200): AuditEvent[] {
   let text: string
   try {
     text = readFileSync(auditPath, 'utf8')

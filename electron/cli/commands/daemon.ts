@@ -1,7 +1,78 @@
-import { UserError } from '../../../shared/common/errors'
-import type { Invocation } from '../args'
+import { describeTokenEvent } from '../../../shared/common/events'
+import { SECRET_KIND_INFO } from '../../../shared/common/scan/kinds'
+import type { CoreEvent } from '../../../shared/node/core-api'
+import { createCore } from '../../../shared/node/core'
+import { UsageError } from '../../../shared/common/errors'
+import { allowOnly, type Invocation } from '../args'
 
-/** Placeholder until this mode lands. */
+/** One daemon event as a flat JSON object: `type` first, never a secret (fingerprints only). */
+export function daemonEventJson(event: CoreEvent, now: Date = new Date()): Record<string, unknown> {
+  const time = now.toISOString()
+  switch (event.type) {
+    case 'token':
+      return { ...event.event }
+    case 'finding': {
+      const { finding, knownToken, id } = event.finding
+      return { type: 'finding', time, id, file: finding.file, line: finding.line, column: finding.column, kind: finding.kind, severity: finding.severity, fingerprint: finding.fingerprint, knownToken }
+    }
+    case 'finding-resolved':
+      return { type: 'finding-resolved', time, id: event.id, file: event.file }
+    case 'shadow':
+      return { type: 'shadow', time, ...event.warning }
+    case 'expiring-soon':
+      return { type: 'expiring-soon', time, token: event.token, expiresAt: event.expiresAt }
+  }
+}
+
+/** One daemon event as a line for people. */
+export function describeDaemonEvent(event: CoreEvent): string {
+  switch (event.type) {
+    case 'token':
+      return describeTokenEvent(event.event)
+    case 'finding': {
+      const { finding, knownToken } = event.finding
+      return `leak: ${finding.severity} ${SECRET_KIND_INFO[finding.kind].title} at ${finding.file}:${finding.line} (fingerprint ${finding.fingerprint})${knownToken ? `: this is your token ${knownToken}` : ''}`
+    }
+    case 'finding-resolved':
+      return `resolved: the secret in ${event.file} is gone`
+    case 'shadow':
+      return `shadowing: ${event.warning.message} Fix: ${event.warning.fix}`
+    case 'expiring-soon':
+      return `${event.token} expires at ${event.expiresAt}`
+  }
+}
+
+/**
+ * `cfwrap --daemon [--json] [--watch PATH …]`: the same core as the tray app (reaper, leak watcher,
+ * shadow detector) in the foreground, without a GUI. Each event goes to stdout, one JSON object per
+ * line with `--json`. SIGINT and SIGTERM stop it cleanly with exit status 0.
+ */
 export async function daemonCommand(invocation: Invocation): Promise<number> {
-  throw new UserError(`--${invocation.mode} is not available in this build yet.`)
+  allowOnly(invocation, ['--json', '--watch'])
+  const json = invocation.options['--json'] === true
+  const watch = (invocation.options['--watch'] as string[] | undefined) ?? []
+  for (const path of watch) if (!path) throw new UsageError('--watch needs a directory.')
+  // Listen for the stop signals before starting, so a signal during the first pass still stops cleanly.
+  // `on`, not `once`: proper-lockfile's signal-exit re-raises a signal when it finds itself the only
+  // listener left, which would kill the daemon in the middle of stopping. A second signal forces the exit.
+  let signals = 0
+  const stopSignal = new Promise<void>((resolve) => {
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (++signals > 1) process.exit(signal === 'SIGINT' ? 130 : 143)
+      resolve()
+    }
+    process.on('SIGINT', onSignal)
+    process.on('SIGTERM', onSignal)
+  })
+  // A reader that went away (`| head`) must not kill the daemon with EPIPE; the events also go to the audit log.
+  process.stdout.on('error', () => undefined)
+  const core = createCore({ extraRoots: watch })
+  core.onEvent((event) => {
+    process.stdout.write(json ? `${JSON.stringify(daemonEventJson(event))}\n` : `${new Date().toISOString()} ${describeDaemonEvent(event)}\n`)
+  })
+  if (!json) process.stderr.write('cfwrap daemon: deleting temporary tokens at their deadlines and watching for leaks; Ctrl-C stops it.\n')
+  await core.start()
+  await stopSignal
+  await core.stop()
+  return 0
 }

@@ -1,7 +1,260 @@
-import { UserError } from '../../../shared/common/errors'
-import type { Invocation } from '../args'
+import { basename } from 'node:path'
+import { DurationParseError, parseDuration } from '../../../shared/common/duration'
+import { UsageError } from '../../../shared/common/errors'
+import { describeTokenEvent, type TokenEvent } from '../../../shared/common/events'
+import { checkMintRequest, type MintRequest } from '../../../shared/common/guards'
+import type { TokenRecord } from '../../../shared/common/state'
+import { slugifyTokenNameSegment } from '../../../shared/common/token-name'
+import { mintToken, MintRefusedError } from '../../../shared/node/mint'
+import { mintingApiProvider, NoMintingCredentialError, openMintingClient, setupMintingCredential } from '../../../shared/node/minting-credential'
+import { Reaper } from '../../../shared/node/reaper'
+import { RequestGate } from '../../../shared/node/request-gate'
+import { isMintedRecord } from '../../../shared/node/token-records'
+import { mintSettings, revokeAllTokens, revokeToken, rotationAdvice } from '../../../shared/node/token-service'
+import { Vault } from '../../../shared/node/vault'
+import { allowOnly, CloudflareIdArg, optionValue, TokenNameArg, type Invocation } from '../args'
+import { printError, printWarning, relativeTime } from '../output'
+import { readSecretFromStdin } from '../read-secret'
 
-/** Placeholder until this mode lands. */
+/** `--setup`, `--mint`, `--revoke`, `--revoke-all`, `--reap`. */
 export async function tokenCommand(invocation: Invocation): Promise<number> {
-  throw new UserError(`--${invocation.mode} is not available in this build yet.`)
+  switch (invocation.mode) {
+    case 'setup':
+      return setupCommand(invocation)
+    case 'mint':
+      return mintCommand(invocation)
+    case 'revoke':
+      return revokeCommand(invocation)
+    case 'revoke-all':
+      return revokeAllCommand(invocation)
+    case 'reap':
+      return reapCommand(invocation)
+    default:
+      throw new UsageError(`unexpected mode ${invocation.mode}`)
+  }
+}
+
+// ----- --setup -----
+
+/** `cfwrap --setup [--account ID]`: checks and stores the minting credential (secret from stdin). */
+async function setupCommand(invocation: Invocation): Promise<number> {
+  allowOnly(invocation, ['--account'])
+  const accountId = optionValue(invocation, '--account', CloudflareIdArg) ?? null
+  const vault = Vault.open()
+  const secret = await readSecretFromStdin('Paste the minting token (API Tokens Write; input hidden): ')
+  const { record, owner, replaced } = await setupMintingCredential(vault, secret, { accountId })
+  const whose = owner === 'account' ? `account-owned, account ${record.accountId}` : `user-owned${record.accountId ? `, default account ${record.accountId}` : ''}`
+  process.stdout.write(
+    `stored the minting credential as ${record.name} (${whose}, fingerprint ${record.fingerprint}). ` +
+      'cfwrap uses it only to mint and delete tokens; it is never injected into commands.\n',
+  )
+  for (const old of replaced) {
+    if (old.fingerprint !== record.fingerprint) {
+      process.stdout.write(`It replaces the previous minting credential (fingerprint ${old.fingerprint ?? '-'}); delete that one in the dashboard if nothing else uses it.\n`)
+    }
+  }
+  return 0
+}
+
+// ----- --mint -----
+
+function stringOption(invocation: Invocation, flag: string): string | undefined {
+  const value = invocation.options[flag]
+  return typeof value === 'string' ? value : undefined
+}
+
+/** `cfwrap --mint TEMPLATE --ttl DURATION [...]`: prints the new token's name and deadline, never its secret. */
+async function mintCommand(invocation: Invocation): Promise<number> {
+  allowOnly(invocation, [
+    '--ttl', '--permanent', '--project', '--env', '--owner', '--prefix', '--account', '--zone', '--bucket',
+    '--jurisdiction', '--name-only', '--json', '--allow-admin-for-agent',
+  ])
+  const nameOnly = invocation.options['--name-only'] === true
+  const json = invocation.options['--json'] === true
+  if (nameOnly && json) throw new UsageError('--name-only and --json exclude each other.')
+  const ttlText = stringOption(invocation, '--ttl')
+  let ttlSeconds: number | undefined
+  if (ttlText !== undefined) {
+    try {
+      ttlSeconds = parseDuration(ttlText)
+    } catch (error) {
+      if (error instanceof DurationParseError) throw new UsageError(`--ttl: ${error.message}`)
+      throw error
+    }
+  }
+
+  const vault = Vault.open()
+  const state = await vault.readState()
+  const minting = state.tokens.find((token) => token.role === 'minting' && token.status === 'active')
+  const settings = mintSettings(state)
+  const accountId = stringOption(invocation, '--account') ?? minting?.accountId ?? state.settings?.defaultAccountId
+  const request: MintRequest = {
+    template: invocation.options['--mint'] as string,
+    project: stringOption(invocation, '--project') ?? slugifyTokenNameSegment(basename(process.cwd())) ?? 'project',
+    env: stringOption(invocation, '--env') ?? 'dev',
+    ...(ttlSeconds !== undefined ? { ttlSeconds } : {}),
+    ...(invocation.options['--permanent'] === true ? { permanent: true } : {}),
+    ...(stringOption(invocation, '--owner') !== undefined ? { owner: stringOption(invocation, '--owner') } : {}),
+    ...(stringOption(invocation, '--prefix') !== undefined ? { prefix: stringOption(invocation, '--prefix') } : {}),
+    ...(accountId ? { accountId } : {}),
+    ...(stringOption(invocation, '--zone') !== undefined ? { zoneId: stringOption(invocation, '--zone') } : {}),
+    ...(stringOption(invocation, '--bucket') !== undefined ? { bucket: stringOption(invocation, '--bucket') } : {}),
+    ...(stringOption(invocation, '--jurisdiction') !== undefined ? { jurisdiction: stringOption(invocation, '--jurisdiction') } : {}),
+    ...(invocation.options['--allow-admin-for-agent'] === true ? { allowAdminForAgent: true } : {}),
+  }
+
+  // The guards first: a refused request needs neither the credential nor the network.
+  const check = checkMintRequest(request, settings)
+  if (!check.ok) return printRefusals(check.refusals.map((refusal) => refusal.message))
+  if (!minting) throw new NoMintingCredentialError()
+
+  const api = await openMintingClient(vault)
+  let result
+  try {
+    result = await mintToken({ vault, api, request, settings })
+  } catch (error) {
+    if (error instanceof MintRefusedError) return printRefusals(error.refusals.map((refusal) => refusal.message))
+    throw error
+  }
+  const { record } = result
+  for (const warning of result.warnings) printWarning(`cfwrap: warning: ${warning}`)
+  if (nameOnly) {
+    process.stdout.write(`${record.name}\n`)
+  } else if (json) {
+    process.stdout.write(
+      `${JSON.stringify({
+        name: record.name,
+        tokenId: record.tokenId,
+        fingerprint: record.fingerprint,
+        expiresAt: record.expiresAt,
+        temporary: record.temporary,
+        template: record.template,
+        accountId: record.accountId,
+        policies: result.policySummary,
+        warnings: result.warnings,
+      })}\n`,
+    )
+  } else {
+    const deadline = record.expiresAt
+      ? `deadline ${record.expiresAt} (${relativeTime(record.expiresAt)}): Cloudflare expires it then, and the tray app or \`cfwrap --daemon\` deletes it (\`cfwrap --reap\` cleans up otherwise)`
+      : 'no deadline: it stays valid until you run `cfwrap --revoke` on it'
+    process.stdout.write(
+      `minted ${record.name} (fingerprint ${record.fingerprint})\n` +
+        result.policySummary.map((line) => `  can: ${line}\n`).join('') +
+        `  ${deadline}\n` +
+        `  use it: cfwrap --token ${record.name} <command>\n`,
+    )
+  }
+  return 0
+}
+
+function printRefusals(messages: string[]): number {
+  for (const message of messages) printError(message)
+  return 1
+}
+
+// ----- --revoke -----
+
+/** `cfwrap --revoke NAME [--yes]`: deletes a minted token on Cloudflare, then locally. */
+async function revokeCommand(invocation: Invocation): Promise<number> {
+  allowOnly(invocation, ['--yes'])
+  const name = optionValue(invocation, '--revoke', TokenNameArg) as string
+  const outcome = await revokeToken(Vault.open(), name, { forgetDashboardToken: invocation.options['--yes'] === true })
+  process.stdout.write(
+    outcome === 'forgotten-locally'
+      ? `removed ${name} from cfwrap. It still exists on Cloudflare until you delete it in the dashboard.\n`
+      : `revoked ${name}: ${outcome === 'already-gone' ? 'it was already gone on Cloudflare' : 'deleted on Cloudflare'} and removed from the keychain.\n`,
+  )
+  return 0
+}
+
+// ----- --revoke-all -----
+
+async function confirmOnTerminal(question: string): Promise<boolean> {
+  const { createInterface } = await import('node:readline')
+  const rl = createInterface({ input: process.stdin, output: process.stderr })
+  try {
+    const answer = await new Promise<string>((resolve) => rl.question(question, resolve))
+    return answer.trim().toLowerCase() === 'yes'
+  } finally {
+    rl.close()
+  }
+}
+
+function printRotationAdvice(lines: string[]): void {
+  process.stdout.write(`Also rotate what cfwrap cannot delete for you:\n${lines.map((line, i) => `  ${i + 1}. ${line}\n`).join('')}`)
+}
+
+/** `cfwrap --revoke-all [--yes]`: the incident button. Deletes every token cfwrap minted, on Cloudflare and locally. */
+async function revokeAllCommand(invocation: Invocation): Promise<number> {
+  allowOnly(invocation, ['--yes'])
+  const vault = Vault.open()
+  const state = await vault.readState()
+  const minted = state.tokens.filter(isMintedRecord)
+  if (invocation.options['--yes'] !== true) {
+    if (!process.stdin.isTTY) {
+      throw new UsageError('--revoke-all deletes every token cfwrap minted, on Cloudflare and here; there is no terminal to ask, so pass --yes to confirm.')
+    }
+    const ok = await confirmOnTerminal(
+      `Delete all ${minted.length} tokens cfwrap minted (and any other cfwrap-named token on Cloudflare)? Type "yes" to go on: `,
+    )
+    if (!ok) {
+      process.stderr.write('cancelled; nothing was deleted.\n')
+      return 1
+    }
+  }
+  let result
+  try {
+    result = await revokeAllTokens(vault)
+  } catch (error) {
+    if (error instanceof NoMintingCredentialError) process.stderr.write(rotationAdvice(state, vault.paths.audit).join('\n') + '\n')
+    throw error
+  }
+  const deleted = result.deleted.length
+  process.stdout.write(
+    `revoke-all: deleted ${deleted} token${deleted === 1 ? '' : 's'} on Cloudflare (${result.alreadyGone.length} already gone) and removed ${result.forgotten} from the keychain.\n`,
+  )
+  if (result.listProblem) printError(`could not list cfwrap's tokens on Cloudflare (${result.listProblem}); only the tokens in this vault were deleted. Run --revoke-all again once Cloudflare answers.`)
+  for (const failure of result.failures) printError(`not deleted: ${failure.error}`)
+  printRotationAdvice(result.rotateAlso)
+  return result.failures.length > 0 || result.listProblem ? 1 : 0
+}
+
+// ----- --reap -----
+
+/** `cfwrap --reap [--json]`: one reconcile and sweep, then exit; exit 1 if anything is left undone. */
+async function reapCommand(invocation: Invocation): Promise<number> {
+  allowOnly(invocation, ['--json'])
+  const json = invocation.options['--json'] === true
+  const vault = Vault.open()
+  const events: TokenEvent[] = []
+  const onEvent = (event: TokenEvent): void => {
+    events.push(event)
+    if (!json) process.stdout.write(`${describeTokenEvent(event)}\n`)
+  }
+  const gate = new RequestGate({
+    onPause: (retryAfterSeconds, untilMs) =>
+      onEvent({ type: 'rate-limited', time: new Date().toISOString(), retryAfterSeconds, until: new Date(untilMs).toISOString() }),
+  })
+  const reaper = new Reaper({ vault, api: mintingApiProvider(vault, { gate }), onEvent })
+  let result
+  try {
+    result = await reaper.reapOnce()
+  } finally {
+    gate.close()
+  }
+  const records: TokenRecord[] = await vault.list()
+  const stillFailing = records.filter((record) => record.status === 'delete-failed')
+  const failed = result.failed > 0 || !result.reconcile.ok
+  if (json) {
+    process.stdout.write(`${JSON.stringify({ ok: !failed, deleted: result.deleted, failed: result.failed, reconcile: result.reconcile, events })}\n`)
+  } else {
+    process.stdout.write(
+      `reap: ${result.deleted} deleted at their deadline, ${result.reconcile.orphansDeleted} orphans deleted, ` +
+        `${result.reconcile.pendingDropped} unfinished mints cleaned up, ${result.failed + result.reconcile.failed} failed` +
+        `${result.reconcile.ok ? '' : ' (could not reconcile with Cloudflare)'}.\n`,
+    )
+    for (const record of stillFailing) printError(`${record.name}: ${record.lastError ?? 'delete failed'} (attempt ${record.attempts ?? 1})`)
+  }
+  return failed ? 1 : 0
 }

@@ -1,0 +1,31 @@
+// Command-line arguments of the app itself (not of the `cfwrap` CLI): what the first instance was
+// started with, and what a second instance passes on through `second-instance`.
+import { NavigateSchema, type Navigate } from '../../shared/common/ipc'
+import { HIDDEN_ARG } from './autostart'
+
+/** What the app was asked to do at start. */
+export interface AppArgs {
+  /** Start in the tray without opening the window (set by the login item). */
+  hidden: boolean
+  /** Open the window at this view (`--view=findings [--item=ID]`). */
+  target: Navigate | undefined
+}
+
+/**
+ * Reads the app's own switches from argv and ignores everything else: Chromium and the OS add
+ * switches of their own (e.g. `--original-process-start-time`, `-psn_…` on old macOS), and a
+ * second instance's argv starts with the executable and, unpackaged, the app folder.
+ */
+export function parseAppArgs(argv: readonly string[]): AppArgs {
+  let hidden = false
+  let view: string | undefined
+  let item: string | undefined
+  for (const argument of argv) {
+    if (argument === HIDDEN_ARG) hidden = true
+    else if (argument.startsWith('--view=')) view = argument.slice('--view='.length)
+    else if (argument.startsWith('--item=')) item = argument.slice('--item='.length)
+  }
+  if (view === undefined) return { hidden, target: undefined }
+  const parsed = NavigateSchema.safeParse(item === undefined ? { view } : { view, item })
+  return { hidden, target: parsed.success ? parsed.data : undefined }
+}

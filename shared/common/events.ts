@@ -1,0 +1,166 @@
+import * as z from 'zod/mini'
+
+/**
+ * Events of the token lifecycle (minting, deleting at the deadline, reconciling with Cloudflare).
+ * One schema for every consumer: the daemon prints them as JSON lines, the tray app will receive
+ * them over IPC and validate them with the same schema. No event ever carries a secret: tokens are
+ * named by name, Cloudflare id and fingerprint.
+ */
+
+const isoDate = z.iso.datetime({ offset: true })
+
+/** What every event that concerns one token carries. */
+const tokenFields = {
+  time: isoDate,
+  token: z.string(),
+  tokenId: z.nullable(z.string()),
+  fingerprint: z.nullable(z.string()),
+}
+
+/** Kinds of failure: those of `CloudflareApiError.kind`, plus `no-credential` (no minting credential stored) and `local` (keychain or state file trouble). */
+export const ApiErrorKindSchema = z.enum(['rate-limited', 'not-found', 'auth', 'permission', 'server', 'network', 'quota', 'bad-request', 'no-credential', 'local'])
+
+/** A kind of failure. */
+export type ApiErrorKind = z.infer<typeof ApiErrorKindSchema>
+
+/** Why a token was deleted on Cloudflare and forgotten locally. */
+export const DeleteReasonSchema = z.enum(['deadline', 'revoked', 'revoke-all'])
+
+/** Why the reconciler deleted a token it found on Cloudflare. */
+export const OrphanReasonSchema = z.enum([
+  /** Past its deadline (or expired on Cloudflare) and unknown to the vault. */
+  'expired',
+  /** Made by cfwrap (by its name) but unknown to the vault. */
+  'orphan',
+  /** Created by a mint that crashed before the secret was stored. */
+  'crashed-mint',
+  /** A second token with the name of a stored one (e.g. a create that was retried behind our back). */
+  'duplicate',
+])
+
+/** Every event, discriminated by `type`. */
+export const TokenEventSchema = z.discriminatedUnion('type', [
+  z.object({
+    type: z.literal('minted'),
+    ...tokenFields,
+    expiresAt: z.nullable(isoDate),
+    template: z.nullable(z.string()),
+  }),
+  z.object({
+    type: z.literal('deleted'),
+    ...tokenFields,
+    reason: DeleteReasonSchema,
+    /** How long after the deadline Cloudflare confirmed the deletion (ms); null without a deadline. */
+    lateMs: z.nullable(z.number()),
+  }),
+  z.object({
+    type: z.literal('delete-failed'),
+    ...tokenFields,
+    error: z.string(),
+    errorKind: ApiErrorKindSchema,
+    attempts: z.number(),
+    /** When the reaper tries again. */
+    retryAt: isoDate,
+  }),
+  z.object({
+    type: z.literal('orphan-deleted'),
+    ...tokenFields,
+    reason: OrphanReasonSchema,
+  }),
+  z.object({
+    /** A temporary token past its deadline that Cloudflare no longer has: forgotten locally, nothing to delete. */
+    type: z.literal('gone'),
+    ...tokenFields,
+  }),
+  z.object({
+    /** A stored token that Cloudflare no longer has although its deadline has not passed; kept, marked `missing`. */
+    type: z.literal('missing-on-cloudflare'),
+    ...tokenFields,
+  }),
+  z.object({
+    /** A `pending` record of a mint that never finished was dropped (after deleting any token it made). */
+    type: z.literal('pending-dropped'),
+    ...tokenFields,
+  }),
+  z.object({
+    type: z.literal('reconciled'),
+    time: isoDate,
+    /** cfwrap's tokens seen on Cloudflare. */
+    seen: z.number(),
+    orphansDeleted: z.number(),
+    missing: z.number(),
+    pendingDropped: z.number(),
+  }),
+  z.object({
+    type: z.literal('reconcile-failed'),
+    time: isoDate,
+    error: z.string(),
+    errorKind: ApiErrorKindSchema,
+  }),
+  z.object({
+    /** A sweep could not run at all (e.g. the state file is unreadable); the next one tries again. */
+    type: z.literal('sweep-failed'),
+    time: isoDate,
+    error: z.string(),
+    errorKind: ApiErrorKindSchema,
+  }),
+  z.object({
+    /** The daemon (or the tray app's background services) is running; its first pass is under way. */
+    type: z.literal('daemon-started'),
+    time: isoDate,
+    pid: z.number(),
+  }),
+  z.object({
+    type: z.literal('daemon-stopped'),
+    time: isoDate,
+    pid: z.number(),
+  }),
+  z.object({
+    /** Cloudflare answered 429: every request of this process waits until `until`. */
+    type: z.literal('rate-limited'),
+    time: isoDate,
+    retryAfterSeconds: z.number(),
+    until: isoDate,
+  }),
+])
+
+/** One lifecycle event. */
+export type TokenEvent = z.infer<typeof TokenEventSchema>
+
+/** The event types. */
+export type TokenEventType = TokenEvent['type']
+
+/** One event type's shape without its `type` and `time`, for building events. */
+export type TokenEventBody<T extends TokenEventType> = Omit<Extract<TokenEvent, { type: T }>, 'type' | 'time'>
+
+/** A one-line description of an event for people (the daemon without `--json`, notifications). */
+export function describeTokenEvent(event: TokenEvent): string {
+  switch (event.type) {
+    case 'minted':
+      return `minted ${event.token} (fingerprint ${event.fingerprint ?? '-'})${event.expiresAt ? `, deadline ${event.expiresAt}` : ', no deadline'}`
+    case 'deleted':
+      return `deleted ${event.token} (${event.reason}${event.lateMs !== null ? `, ${(event.lateMs / 1000).toFixed(1)}s after its deadline` : ''})`
+    case 'delete-failed':
+      return `could not delete ${event.token} yet (attempt ${event.attempts}: ${event.error}); retrying at ${event.retryAt}`
+    case 'orphan-deleted':
+      return `deleted ${event.token} on Cloudflare (${event.reason}: not in this vault)`
+    case 'gone':
+      return `forgot ${event.token}: past its deadline and already gone from Cloudflare`
+    case 'missing-on-cloudflare':
+      return `${event.token} is no longer on Cloudflare (deleted in the dashboard?); kept here, marked missing`
+    case 'pending-dropped':
+      return `cleaned up the unfinished mint of ${event.token}`
+    case 'reconciled':
+      return `reconciled with Cloudflare: ${event.seen} cfwrap tokens seen, ${event.orphansDeleted} orphans deleted, ${event.missing} missing, ${event.pendingDropped} unfinished mints cleaned up`
+    case 'reconcile-failed':
+      return `could not reconcile with Cloudflare: ${event.error}`
+    case 'sweep-failed':
+      return `could not check token deadlines: ${event.error}`
+    case 'daemon-started':
+      return `daemon started (pid ${event.pid})`
+    case 'daemon-stopped':
+      return `daemon stopped (pid ${event.pid})`
+    case 'rate-limited':
+      return `Cloudflare is rate limiting; pausing every request for ${event.retryAfterSeconds}s (until ${event.until})`
+  }
+}

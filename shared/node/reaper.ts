@@ -1,0 +1,679 @@
+/**
+ * The reaper deletes every temporary token at its deadline, on Cloudflare first and then locally
+ * (keychain, then state file), and keeps the vault and Cloudflare in agreement.
+ *
+ * Timing. One timer is armed for the next deadline (clamped to 2^31−1 ms, the most setTimeout
+ * takes). Timers are not trusted across sleep, so there are also sweeps on start, on `wake()` (the
+ * tray app calls it on powerMonitor resume) and every `sweepIntervalMs`; a cheap check of the state
+ * file every second picks up tokens minted by other processes. Every decision compares absolute
+ * deadlines with `now()`, which tests replace to jump the clock forward.
+ *
+ * Failures. A 404 on delete counts as done. Other failures leave the token in the vault with status
+ * `delete-failed`, `lastError` and `attempts` (shown by `cfwrap --list`) and an event, and are retried:
+ * after `retry-after` for a 429 (the shared {@link RequestGate} also holds back every other request
+ * meanwhile), with capped exponential backoff and jitter for 5xx, network and other errors. The local
+ * record goes only after Cloudflare has confirmed the deletion.
+ *
+ * Crash consistency. Deletion order is: mark `deleting` → delete on Cloudflare → delete the keychain
+ * secret → remove the record. A crash anywhere leaves a record (with or without its secret) that the
+ * next run finishes; never a secret without a record. Reconcile (on start and hourly) lists cfwrap's
+ * tokens on Cloudflare (expired ones included) and deletes orphans (tokens with cfwrap's name prefix
+ * that the vault does not know), duplicates and the leftovers of crashed mints.
+ *
+ * Caveat: tokens are recognised by name prefix. Two machines that share a Cloudflare user and a name
+ * prefix would see each other's tokens as orphans; give each machine its own prefix
+ * (`settings.namePrefix`).
+ */
+import { statSync } from 'node:fs'
+import type { ApiErrorKind, TokenEvent } from '../common/events'
+import type { TokenRecord } from '../common/state'
+import { appendAudit } from './audit'
+import { CloudflareApiError, type ApiTokenInfo, type TokenApi } from './cloudflare'
+import { NoMintingCredentialError } from './minting-credential'
+import { GateClosedError } from './request-gate'
+import { dropRecord, isMintedRecord, isOwnTokenName, ownerMismatch, ownTokenPrefixes, protectedTokens } from './token-records'
+import type { Vault } from './vault'
+
+/** The crash-relevant steps of deleting one token, in order. */
+export type ReapStep = 'marked-deleting' | 'deleted-on-cloudflare' | 'secret-deleted' | 'record-removed'
+
+/** Timer functions, injectable so tests can drive time. */
+export interface ReaperTimers {
+  setTimeout(callback: () => void, ms: number): unknown
+  clearTimeout(handle: unknown): void
+  setInterval(callback: () => void, ms: number): unknown
+  clearInterval(handle: unknown): void
+}
+
+/** Longest delay `setTimeout` accepts (about 24.8 days); longer ones fire at once. */
+export const MAX_TIMER_DELAY_MS = 2 ** 31 - 1
+
+/** Default intervals and limits of the reaper. */
+export const REAPER_DEFAULTS = {
+  /** Full sweep even when no timer fired: timers stop or drift during sleep. */
+  sweepIntervalMs: 30_000,
+  /** Reconcile with Cloudflare this often (and on start). */
+  reconcileIntervalMs: 60 * 60 * 1000,
+  /** How often the state file is checked for changes made by other processes (a stat call). */
+  stateCheckIntervalMs: 1_000,
+  /** First retry delay after a failed delete; doubles per attempt. */
+  retryBaseMs: 1_000,
+  /** Cap on the retry delay, so a token is retried at least this often during an outage. */
+  retryMaxMs: 60_000,
+  /** A `pending` record older than this is cleaned up even if its process seems alive (pid reuse, hung mint). */
+  pendingMaxAgeMs: 10 * 60 * 1000,
+} as const
+
+/** Options of {@link Reaper}. */
+export interface ReaperOptions {
+  vault: Vault
+  /** The API client of the current minting credential; may throw {@link NoMintingCredentialError}. */
+  api: () => Promise<TokenApi>
+  now?: () => number
+  timers?: ReaperTimers
+  onEvent?: (event: TokenEvent) => void
+  /** Called after each deletion step of each token; a test helper kills its process here. */
+  onStep?: (step: ReapStep, name: string) => void
+  sweepIntervalMs?: number
+  reconcileIntervalMs?: number
+  stateCheckIntervalMs?: number
+  retryBaseMs?: number
+  retryMaxMs?: number
+  pendingMaxAgeMs?: number
+  /** Whether a pid is a running process (default: `process.kill(pid, 0)`). */
+  isProcessAlive?: (pid: number) => boolean
+  /** Append events to the audit log (default true). */
+  audit?: boolean
+  /** Random source for retry jitter (tests can make it fixed). */
+  random?: () => number
+}
+
+/** Outcome of one sweep. */
+export interface SweepResult {
+  deleted: number
+  failed: number
+}
+
+/** Outcome of one reconcile. */
+export interface ReconcileResult {
+  ok: boolean
+  seen: number
+  orphansDeleted: number
+  missing: number
+  pendingDropped: number
+  failed: number
+}
+
+type RecordChange = { tokenId: string | null } & ({ kind: 'remove' } | { kind: 'patch'; patch: Partial<TokenRecord> })
+
+interface RetryState {
+  attempts: number
+  nextAt: number
+}
+
+const REAL_TIMERS: ReaperTimers = {
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+  setInterval: (callback, ms) => setInterval(callback, ms),
+  clearInterval: (handle) => clearInterval(handle as NodeJS.Timeout),
+}
+
+function defaultIsProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    // EPERM: it exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+/** The event kind of any failure: API kinds as they are, a missing credential, or a local (keychain/file) problem. */
+export function errorKindOf(error: unknown): ApiErrorKind {
+  if (error instanceof CloudflareApiError) return error.kind
+  if (error instanceof NoMintingCredentialError) return 'no-credential'
+  return 'local'
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}
+
+function retryKey(record: { name: string; tokenId: string | null }): string {
+  return `${record.name}|${record.tokenId ?? ''}`
+}
+
+/** Deletes temporary tokens at their deadlines and reconciles the vault with Cloudflare. */
+export class Reaper {
+  private readonly vault: Vault
+  private readonly api: () => Promise<TokenApi>
+  private readonly now: () => number
+  private readonly timers: ReaperTimers
+  private readonly options: ReaperOptions
+  private readonly retries = new Map<string, RetryState>()
+  private readonly inFlight = new Set<string>()
+  private writeQueue = new Map<string, RecordChange>()
+  private currentFlush: Promise<void> | null = null
+  private nextFlush: Promise<void> | null = null
+  private scanRunning: Promise<Promise<boolean>[]> | null = null
+  private scanAgain = false
+  /** Deletions under way, so `stop()` can wait for them. */
+  private readonly deletions = new Set<Promise<boolean>>()
+  private reconcileRunning: Promise<ReconcileResult> | null = null
+  private deadlineTimer: unknown = null
+  private intervals: unknown[] = []
+  private lastReconcileAt = -Infinity
+  private lastStateSignature = ''
+  private started = false
+  private stopped = false
+
+  constructor(options: ReaperOptions) {
+    this.options = options
+    this.vault = options.vault
+    this.api = options.api
+    this.now = options.now ?? Date.now
+    this.timers = options.timers ?? REAL_TIMERS
+  }
+
+  /** First sweep and reconcile, then the timers. Resolves when the first pass is done. */
+  async start(): Promise<void> {
+    if (this.started) return
+    this.started = true
+    this.lastStateSignature = this.stateSignature()
+    this.intervals.push(
+      this.timers.setInterval(() => this.periodic(), this.options.sweepIntervalMs ?? REAPER_DEFAULTS.sweepIntervalMs),
+      this.timers.setInterval(() => this.checkStateFile(), this.options.stateCheckIntervalMs ?? REAPER_DEFAULTS.stateCheckIntervalMs),
+    )
+    await Promise.all([this.sweep(), this.reconcile()])
+  }
+
+  /**
+   * Stops the timers and waits for work under way. Close the request gate first (the daemon does)
+   * so that requests waiting out a 429 pause fail at once instead of holding up the stop.
+   */
+  async stop(): Promise<void> {
+    this.stopped = true
+    if (this.deadlineTimer !== null) this.timers.clearTimeout(this.deadlineTimer)
+    this.deadlineTimer = null
+    for (const handle of this.intervals) this.timers.clearInterval(handle)
+    this.intervals = []
+    await Promise.allSettled([this.scanRunning, this.reconcileRunning, ...this.deletions])
+    await Promise.allSettled([this.nextFlush, this.currentFlush])
+  }
+
+  /**
+   * After sleep or a network change: retry failed deletions now instead of at their backoff time,
+   * sweep, and reconcile if the last reconcile is older than the interval.
+   */
+  wake(): void {
+    if (this.stopped) return
+    const now = this.now()
+    for (const retry of this.retries.values()) retry.nextAt = Math.min(retry.nextAt, now)
+    void this.sweep()
+    if (now - this.lastReconcileAt >= (this.options.reconcileIntervalMs ?? REAPER_DEFAULTS.reconcileIntervalMs)) void this.reconcile()
+  }
+
+  /**
+   * Deletes every temporary token past its deadline (and due for a retry) and re-arms the timer;
+   * resolves when the deletions this sweep started have finished. Scans are serialized (a call
+   * during a scan joins it and causes one more scan), but deletions are not: a slow request for one
+   * token never holds up the deadline of the next.
+   */
+  async sweep(): Promise<SweepResult> {
+    const outcomes = await Promise.all(await this.scan())
+    const deleted = outcomes.filter((ok) => ok).length
+    return { deleted, failed: outcomes.length - deleted }
+  }
+
+  private scan(): Promise<Promise<boolean>[]> {
+    if (this.scanRunning) {
+      this.scanAgain = true
+      return this.scanRunning
+    }
+    const run = (async () => {
+      const launched: Promise<boolean>[] = []
+      try {
+        do {
+          this.scanAgain = false
+          try {
+            launched.push(...(await this.scanOnce()))
+          } catch (error) {
+            // E.g. an unreadable state file: report it; the periodic sweep tries again.
+            launched.push(Promise.resolve(false))
+            this.emit({ type: 'sweep-failed', time: this.isoNow(), error: messageOf(error), errorKind: errorKindOf(error) })
+          }
+        } while (this.scanAgain && !this.stopped)
+      } finally {
+        this.scanRunning = null
+      }
+      return launched
+    })()
+    this.scanRunning = run
+    return run
+  }
+
+  /**
+   * One pass for `cfwrap --reap`: reconcile, then sweep; transient failures that are due again
+   * within `maxWaitMs` are retried up to `maxRounds` times. `failed` counts what is still not done.
+   */
+  async reapOnce(options: { maxRounds?: number; maxWaitMs?: number } = {}): Promise<{ deleted: number; failed: number; reconcile: ReconcileResult }> {
+    const reconcile = await this.reconcile()
+    let deleted = 0
+    let failed = 0
+    const maxRounds = options.maxRounds ?? 3
+    for (let round = 0; round < maxRounds; round++) {
+      const result = await this.sweep()
+      deleted += result.deleted
+      failed = result.failed
+      if (failed === 0) break
+      const nextAt = Math.min(...[...this.retries.values()].map((retry) => retry.nextAt))
+      const wait = nextAt - this.now()
+      if (round === maxRounds - 1 || wait > (options.maxWaitMs ?? 10_000)) break
+      await new Promise<void>((resolve) => this.timers.setTimeout(resolve, Math.max(wait, 0)))
+    }
+    return { deleted, failed, reconcile }
+  }
+
+  // ----- sweeping -----
+
+  /** Finds what is due, marks it `deleting` and starts its deletion; returns the started deletions. */
+  private async scanOnce(): Promise<Promise<boolean>[]> {
+    const state = await this.vault.readState()
+    const now = this.now()
+    const due = state.tokens.filter(
+      (record) =>
+        isMintedRecord(record) &&
+        record.temporary &&
+        record.status !== 'pending' &&
+        record.expiresAt !== null &&
+        Date.parse(record.expiresAt) <= now &&
+        !this.inFlight.has(retryKey(record)) &&
+        (this.retries.get(retryKey(record))?.nextAt ?? -Infinity) <= now,
+    )
+    const launched: Promise<boolean>[] = []
+    if (due.length > 0 && !this.stopped) {
+      for (const record of due) this.inFlight.add(retryKey(record))
+      try {
+        // Through the write queue: the whole batch is marked in one locked write, shared with any
+        // removals queued meanwhile, so this process never contends with itself for the state lock.
+        const toMark = due.filter((record) => record.status === 'active' || record.status === 'missing')
+        await Promise.all(toMark.map((record) => this.queueWrite(record.name, { tokenId: record.tokenId, kind: 'patch', patch: { status: 'deleting' } })))
+      } catch (error) {
+        for (const record of due) this.inFlight.delete(retryKey(record))
+        throw error
+      }
+      for (const record of due) this.options.onStep?.('marked-deleting', record.name)
+      // One client for the batch (looking up the minting credential reads the state file).
+      const api = this.api()
+      api.catch(() => undefined)
+      for (const record of due) {
+        const deletion: Promise<boolean> = this.deleteAtDeadline(record, api)
+          .catch(() => false)
+          .then((ok) => {
+            this.inFlight.delete(retryKey(record))
+            this.deletions.delete(deletion)
+            // A failure scheduled a retry: the timer must cover it (it skipped this token while in flight).
+            if (!ok && !this.stopped) void this.armDeadlineTimer()
+            return ok
+          })
+        this.deletions.add(deletion)
+        launched.push(deletion)
+      }
+    }
+    const stale = state.tokens.some((record) => record.status === 'pending' && isMintedRecord(record) && this.pendingIsStale(record, now))
+    if (stale && !this.reconcileRunning && !this.stopped) void this.reconcile()
+    await this.armDeadlineTimer()
+    return launched
+  }
+
+  /** Deletes one token whose deadline has passed; true when it is gone everywhere. */
+  private async deleteAtDeadline(record: TokenRecord, apiPromise: Promise<TokenApi>): Promise<boolean> {
+    const key = retryKey(record)
+    try {
+      if (record.tokenId !== null) {
+        const api = await apiPromise
+        this.checkOwner(api, record)
+        await api.deleteToken(record.tokenId)
+      }
+      this.options.onStep?.('deleted-on-cloudflare', record.name)
+      await this.vault.secrets.delete(this.vault.keychainAccount(record.name))
+      this.options.onStep?.('secret-deleted', record.name)
+      await this.queueWrite(record.name, { tokenId: record.tokenId, kind: 'remove' })
+      this.options.onStep?.('record-removed', record.name)
+    } catch (error) {
+      if (this.stopped && error instanceof GateClosedError) return false
+      await this.recordFailure(record, error)
+      return false
+    }
+    this.retries.delete(key)
+    const deadline = record.expiresAt === null ? null : Date.parse(record.expiresAt)
+    this.emit({
+      type: 'deleted',
+      ...this.tokenFields(record),
+      reason: 'deadline',
+      lateMs: deadline === null ? null : Math.max(0, this.now() - deadline),
+    })
+    return true
+  }
+
+  private checkOwner(api: TokenApi, record: TokenRecord): void {
+    const mismatch = ownerMismatch(api, record)
+    if (mismatch) throw new CloudflareApiError('permission', mismatch)
+  }
+
+  private async recordFailure(record: TokenRecord, error: unknown): Promise<void> {
+    const key = retryKey(record)
+    const now = this.now()
+    const previous = this.retries.get(key)
+    const attempts = (previous?.attempts ?? record.attempts ?? 0) + 1
+    let delay: number
+    if (error instanceof CloudflareApiError && error.kind === 'rate-limited') {
+      delay = (error.retryAfterSeconds ?? 60) * 1000
+    } else {
+      const base = this.options.retryBaseMs ?? REAPER_DEFAULTS.retryBaseMs
+      const cap = this.options.retryMaxMs ?? REAPER_DEFAULTS.retryMaxMs
+      const exponential = Math.min(cap, base * 2 ** Math.min(attempts - 1, 30))
+      // "Equal jitter": half fixed, half random, so many tokens failing together do not retry in lockstep.
+      delay = exponential / 2 + (this.options.random ?? Math.random)() * (exponential / 2)
+    }
+    const nextAt = now + delay
+    this.retries.set(key, { attempts, nextAt })
+    const message = messageOf(error)
+    try {
+      // The attempt count goes into lastError too, so `cfwrap --list` shows it next to the status.
+      const lastError = `${message} (attempt ${attempts})`
+      await this.queueWrite(record.name, { tokenId: record.tokenId, kind: 'patch', patch: { status: 'delete-failed', lastError, attempts } })
+    } catch {
+      // The state file could not be written (e.g. disk full); the event still reports the failure.
+    }
+    // Audit the first failure and then at 2, 4, 8… attempts: visible, without flooding the log in an outage.
+    const audit = (attempts & (attempts - 1)) === 0
+    this.emit(
+      {
+        type: 'delete-failed',
+        ...this.tokenFields(record),
+        error: message,
+        errorKind: errorKindOf(error),
+        attempts,
+        retryAt: new Date(nextAt).toISOString(),
+      },
+      audit,
+    )
+  }
+
+  /** Arms the one timer for the earliest deadline or retry among the tokens still waiting. */
+  private async armDeadlineTimer(): Promise<void> {
+    if (this.stopped || !this.started) return
+    let state
+    try {
+      state = await this.vault.readState()
+    } catch {
+      return // The periodic sweep tries again.
+    }
+    if (this.deadlineTimer !== null) this.timers.clearTimeout(this.deadlineTimer)
+    this.deadlineTimer = null
+    if (this.stopped) return
+    let next = Infinity
+    for (const record of state.tokens) {
+      if (!isMintedRecord(record) || !record.temporary || record.expiresAt === null || record.status === 'pending') continue
+      const key = retryKey(record)
+      if (this.inFlight.has(key)) continue
+      const at = Math.max(Date.parse(record.expiresAt), this.retries.get(key)?.nextAt ?? -Infinity)
+      next = Math.min(next, at)
+    }
+    if (next === Infinity) return
+    // At least a few ms, so a record that cannot be handled yet never spins the loop.
+    const delay = Math.min(Math.max(next - this.now(), 5), MAX_TIMER_DELAY_MS)
+    this.deadlineTimer = this.timers.setTimeout(() => {
+      this.deadlineTimer = null
+      void this.sweep()
+    }, delay)
+  }
+
+  private periodic(): void {
+    if (this.stopped) return
+    void this.sweep()
+    if (this.now() - this.lastReconcileAt >= (this.options.reconcileIntervalMs ?? REAPER_DEFAULTS.reconcileIntervalMs)) void this.reconcile()
+  }
+
+  /** Sweeps when another process changed the state file (e.g. a `cfwrap --mint` in a terminal). */
+  private checkStateFile(): void {
+    if (this.stopped) return
+    const signature = this.stateSignature()
+    if (signature === this.lastStateSignature) return
+    this.lastStateSignature = signature
+    void this.sweep()
+  }
+
+  private stateSignature(): string {
+    try {
+      const stats = statSync(this.vault.paths.state)
+      return `${stats.ino}:${stats.size}:${stats.mtimeMs}`
+    } catch {
+      return 'absent'
+    }
+  }
+
+  // ----- batched local writes -----
+
+  /**
+   * Queues a change to one record and resolves once it is written. Changes that arrive while a write
+   * is under way share the next write, so a burst of deletions costs a couple of locked writes.
+   */
+  private queueWrite(name: string, change: RecordChange): Promise<void> {
+    const existing = this.writeQueue.get(name)
+    if (!(existing?.kind === 'remove' && change.kind === 'patch')) this.writeQueue.set(name, change)
+    if (!this.nextFlush) {
+      const after = this.currentFlush ?? Promise.resolve()
+      this.nextFlush = after
+        .catch(() => undefined)
+        .then(() => {
+          const batch = this.writeQueue
+          this.writeQueue = new Map()
+          this.nextFlush = null
+          const flush = this.vault.update((state) => {
+            for (const [recordName, queued] of batch) {
+              if (queued.kind === 'remove') {
+                dropRecord(state, recordName, queued.tokenId)
+              } else {
+                const stored = state.tokens.find((token) => token.name === recordName && token.tokenId === queued.tokenId)
+                if (stored) Object.assign(stored, queued.patch)
+              }
+            }
+          })
+          this.currentFlush = flush
+          return flush
+        })
+    }
+    return this.nextFlush
+  }
+
+  // ----- reconciling -----
+
+  /** Lists cfwrap's tokens on Cloudflare and brings vault and Cloudflare into agreement (see the file comment). */
+  reconcile(): Promise<ReconcileResult> {
+    if (this.reconcileRunning) return this.reconcileRunning
+    const run = this.reconcileOnce().finally(() => {
+      this.reconcileRunning = null
+    })
+    this.reconcileRunning = run
+    return run
+  }
+
+  private async reconcileOnce(): Promise<ReconcileResult> {
+    const result: ReconcileResult = { ok: false, seen: 0, orphansDeleted: 0, missing: 0, pendingDropped: 0, failed: 0 }
+    const listStartedAt = this.now()
+    let api: TokenApi
+    let remote: ApiTokenInfo[]
+    try {
+      api = await this.api()
+      // Listing first, reading the state second: a mint records its intent before it creates, so any
+      // token in this list that cfwrap made has its record in the state read below.
+      remote = await api.listTokens()
+    } catch (error) {
+      if (!(this.stopped && error instanceof GateClosedError)) {
+        this.emit({ type: 'reconcile-failed', time: this.isoNow(), error: messageOf(error), errorKind: errorKindOf(error) })
+      }
+      return result
+    }
+    this.lastReconcileAt = listStartedAt
+    try {
+      const state = await this.vault.readState()
+      const now = this.now()
+      const prefixes = ownTokenPrefixes(state)
+      const own = remote.filter((token) => isOwnTokenName(token.name, prefixes))
+      result.seen = own.length
+      const { ids: protectedIds, names: protectedNames } = protectedTokens(state)
+      const byName = new Map(state.tokens.filter(isMintedRecord).map((record) => [record.name, record]))
+
+      const deletions: Array<{ token: ApiTokenInfo; reason: 'expired' | 'orphan' | 'crashed-mint' | 'duplicate'; record: TokenRecord | undefined }> = []
+      for (const token of own) {
+        if (protectedIds.has(token.id) || protectedNames.has(token.name)) continue
+        const record = byName.get(token.name)
+        if (!record) {
+          const expired = token.status === 'expired' || (token.expiresOn !== null && Date.parse(token.expiresOn) <= now)
+          deletions.push({ token, reason: expired ? 'expired' : 'orphan', record })
+        } else if (record.status === 'pending') {
+          if (this.pendingIsStale(record, now)) deletions.push({ token, reason: 'crashed-mint', record })
+        } else if (record.tokenId !== token.id) {
+          deletions.push({ token, reason: 'duplicate', record })
+        }
+      }
+      const failedNames = new Set<string>()
+      await Promise.all(
+        deletions.map(async ({ token, reason, record }) => {
+          try {
+            const outcome = await api.deleteToken(token.id)
+            // not-found: someone (this process's sweep, a --revoke) deleted it since the list; nothing to report.
+            if (outcome === 'deleted') {
+              result.orphansDeleted++
+              this.emit({ type: 'orphan-deleted', time: this.isoNow(), token: token.name, tokenId: token.id, fingerprint: record?.fingerprint ?? null, reason })
+            }
+          } catch (error) {
+            result.failed++
+            failedNames.add(token.name)
+            if (this.stopped && error instanceof GateClosedError) return
+            this.emit({
+              type: 'delete-failed',
+              time: this.isoNow(),
+              token: token.name,
+              tokenId: token.id,
+              fingerprint: record?.fingerprint ?? null,
+              error: messageOf(error),
+              errorKind: errorKindOf(error),
+              attempts: 1,
+              retryAt: new Date(now + (this.options.reconcileIntervalMs ?? REAPER_DEFAULTS.reconcileIntervalMs)).toISOString(),
+            })
+          }
+        }),
+      )
+
+      // Unfinished mints of dead processes: their tokens (if any) were deleted above; drop the records.
+      for (const record of state.tokens) {
+        if (record.status !== 'pending' || !isMintedRecord(record) || !this.pendingIsStale(record, now) || failedNames.has(record.name)) continue
+        await this.vault.secrets.delete(this.vault.keychainAccount(record.name))
+        const dropped = await this.vault.update((current) => {
+          const stored = current.tokens.find((token) => token.name === record.name)
+          return stored?.status === 'pending' ? dropRecord(current, record.name) : false
+        })
+        if (dropped) {
+          result.pendingDropped++
+          this.emit({ type: 'pending-dropped', ...this.tokenFields(record) })
+        }
+      }
+
+      // Minted tokens the vault holds that Cloudflare no longer has.
+      const remoteIds = new Set(remote.map((token) => token.id))
+      for (const record of state.tokens) {
+        if (!isMintedRecord(record) || record.tokenId === null || record.status === 'pending') continue
+        if (this.inFlight.has(retryKey(record)) || Date.parse(record.createdAt) >= listStartedAt) continue
+        if (ownerMismatch(api, record)) continue
+        const present = remoteIds.has(record.tokenId)
+        if (present) {
+          if (record.status === 'missing') await this.patch(record, { status: 'active', lastError: null })
+          continue
+        }
+        if (record.temporary && record.expiresAt !== null && Date.parse(record.expiresAt) <= now) {
+          // Past its deadline and gone from Cloudflare (deleted elsewhere, or expired out of the list): nothing left to delete.
+          await this.vault.secrets.delete(this.vault.keychainAccount(record.name))
+          if (await this.vault.update((current) => dropRecord(current, record.name, record.tokenId))) {
+            this.retries.delete(retryKey(record))
+            this.emit({ type: 'gone', ...this.tokenFields(record) })
+          }
+        } else if (record.status !== 'missing') {
+          result.missing++
+          await this.patch(record, {
+            status: 'missing',
+            lastError: `not on Cloudflare any more (seen ${new Date(now).toISOString()}); deleted in the dashboard? Remove it with \`cfwrap --remove ${record.name}\`.`,
+          })
+          this.emit({ type: 'missing-on-cloudflare', ...this.tokenFields(record) })
+        }
+      }
+      result.ok = result.failed === 0
+    } catch (error) {
+      this.emit({ type: 'reconcile-failed', time: this.isoNow(), error: messageOf(error), errorKind: errorKindOf(error) })
+      return result
+    }
+    this.emit({
+      type: 'reconciled',
+      time: this.isoNow(),
+      seen: result.seen,
+      orphansDeleted: result.orphansDeleted,
+      missing: result.missing,
+      pendingDropped: result.pendingDropped,
+    })
+    if (this.started && !this.stopped) void this.sweep()
+    return result
+  }
+
+  private async patch(record: TokenRecord, patch: Partial<TokenRecord>): Promise<void> {
+    await this.vault.update((state) => {
+      const stored = state.tokens.find((token) => token.name === record.name && token.tokenId === record.tokenId)
+      if (stored) Object.assign(stored, patch)
+    })
+  }
+
+  /**
+   * Whether a `pending` record belongs to a mint that will never finish: its process is gone (or it
+   * has no pid and is older than a minute), or it is older than `pendingMaxAgeMs` whatever the pid says.
+   */
+  private pendingIsStale(record: TokenRecord, now: number): boolean {
+    const age = now - Date.parse(record.createdAt)
+    if (age > (this.options.pendingMaxAgeMs ?? REAPER_DEFAULTS.pendingMaxAgeMs)) return true
+    if (record.pendingPid === undefined) return age > 60_000
+    if (record.pendingPid === process.pid) return false
+    return !(this.options.isProcessAlive ?? defaultIsProcessAlive)(record.pendingPid)
+  }
+
+  // ----- events -----
+
+  private isoNow(): string {
+    return new Date(this.now()).toISOString()
+  }
+
+  private tokenFields(record: TokenRecord): { time: string; token: string; tokenId: string | null; fingerprint: string | null } {
+    return { time: this.isoNow(), token: record.name, tokenId: record.tokenId, fingerprint: record.fingerprint }
+  }
+
+  private emit(event: TokenEvent, audit = true): void {
+    if (audit && this.options.audit !== false && event.type !== 'reconciled' && event.type !== 'rate-limited') {
+      try {
+        const fields = 'token' in event ? { token: event.token, tokenId: event.tokenId, fingerprint: event.fingerprint } : {}
+        const detail =
+          event.type === 'delete-failed' || event.type === 'reconcile-failed'
+            ? event.error
+            : event.type === 'orphan-deleted' || event.type === 'deleted'
+              ? event.reason
+              : undefined
+        appendAudit(this.vault.paths.audit, { event: event.type, ...fields, ...(detail ? { detail } : {}) })
+      } catch {
+        // The audit log is a record, not a precondition: a full disk must not stop deletions.
+      }
+    }
+    try {
+      this.options.onEvent?.(event)
+    } catch {
+      // A listener's bug must not break the reaper.
+    }
+  }
+}
