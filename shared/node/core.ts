@@ -228,7 +228,7 @@ class AppCore implements Core {
         const request = data as Parameters<typeof checkMintRequest>[0]
         const check = checkMintRequest(request, this.settingsForMint())
         if (!check.ok) throw new MintRefusedError(check.refusals)
-        const api = await openMintingClient(this.vault, { env: this.env, ...(this.daemon ? { gate: this.daemon.context.gate } : {}) })
+        const api = await openMintingClient(this.vault, this.clientOptions())
         const result = await mintToken({ vault: this.vault, api, request, settings: this.settingsForMint(), now: this.now, onEvent: (e) => this.onTokenEvent(e) })
         const templates = [request.template, ...(request.extraTemplates ?? [])]
         await this.vault.update((state) => {
@@ -239,11 +239,11 @@ class AppCore implements Core {
       }
       case 'revoke': {
         const { name } = data as { name: string }
-        await revokeToken(this.vault, name)
+        await revokeToken(this.vault, name, this.clientOptions())
         return { name }
       }
       case 'revokeAll': {
-        const result = await revokeAllTokens(this.vault)
+        const result = await revokeAllTokens(this.vault, this.clientOptions())
         return { deleted: result.deleted, failed: result.failures, rotateAlso: result.rotateAlso }
       }
       case 'addWatchedRoot': {
@@ -301,7 +301,7 @@ class AppCore implements Core {
       }
       case 'setupMinting': {
         const { secret, accountId } = data as { secret: string; accountId?: string }
-        await setupMintingCredential(this.vault, secret, { env: this.env, accountId: accountId ?? null, ...(this.daemon ? { gate: this.daemon.context.gate } : {}) })
+        await setupMintingCredential(this.vault, secret, { ...this.clientOptions(), accountId: accountId ?? null })
         this.loadState()
         return this.mintingView()
       }
@@ -425,6 +425,11 @@ class AppCore implements Core {
       state.settings = change(state.settings ?? {})
     })
     this.state = await this.vault.readState()
+  }
+
+  /** The API base and the process-wide request gate for every Cloudflare call the core makes. */
+  private clientOptions(): { env: NodeJS.ProcessEnv; gate?: DaemonContext['gate'] } {
+    return { env: this.env, ...(this.daemon ? { gate: this.daemon.context.gate } : {}) }
   }
 
   /** Saved watched roots plus this run's extra ones. */

@@ -9,7 +9,7 @@ import type { State, TokenRecord } from '../common/state'
 import { slugifyTokenNameSegment } from '../common/token-name'
 import { appendAudit } from './audit'
 import { CloudflareApiError, type ApiTokenInfo, type TokenApi } from './cloudflare'
-import { findMintingRecord, NoMintingCredentialError, openMintingClient } from './minting-credential'
+import { findMintingRecord, NoMintingCredentialError, openMintingClient, type MintingClientOptions } from './minting-credential'
 import { forgetLocally, isMintedRecord, isOwnTokenName, ownerMismatch, ownTokenPrefixes, patchRecord, protectedTokens } from './token-records'
 import type { Vault } from './vault'
 
@@ -50,6 +50,10 @@ export async function deleteOnCloudflare(api: TokenApi, id: string, maxWaitMs = 
   }
 }
 
+function clientOptions(options: MintingClientOptions): MintingClientOptions {
+  return { ...(options.env ? { env: options.env } : {}), ...(options.gate ? { gate: options.gate } : {}) }
+}
+
 /** What {@link revokeToken} did. */
 export type RevokeOutcome = 'deleted' | 'already-gone' | 'forgotten-locally'
 
@@ -58,7 +62,7 @@ export type RevokeOutcome = 'deleted' | 'already-gone' | 'forgotten-locally'
  * from the dashboard can only be forgotten locally, which needs `forgetDashboardToken`. The minting
  * credential is refused with the way to replace it.
  */
-export async function revokeToken(vault: Vault, name: string, options: { forgetDashboardToken?: boolean } = {}): Promise<RevokeOutcome> {
+export async function revokeToken(vault: Vault, name: string, options: MintingClientOptions & { forgetDashboardToken?: boolean } = {}): Promise<RevokeOutcome> {
   const record = await vault.find(name)
   if (!record) throw new UserError(`no token named ${name}; \`cfwrap --list\` shows the tokens you have.`)
   if (record.role === 'minting') {
@@ -79,7 +83,7 @@ export async function revokeToken(vault: Vault, name: string, options: { forgetD
     return 'forgotten-locally'
   }
 
-  const api = await openMintingClient(vault)
+  const api = await openMintingClient(vault, clientOptions(options))
   const mismatch = ownerMismatch(api, record)
   if (mismatch) throw new UserError(`cannot revoke ${mismatch}`)
   const ids = record.tokenId !== null ? [record.tokenId] : (await api.listTokens()).filter((token) => token.name === name).map((token) => token.id)
@@ -134,12 +138,12 @@ export interface RevokeAllResult {
  * The incident button: deletes every token cfwrap minted, on Cloudflare (the vault's, plus every
  * cfwrap-named token Cloudflare lists) and locally, and says what else to rotate.
  */
-export async function revokeAllTokens(vault: Vault): Promise<RevokeAllResult> {
+export async function revokeAllTokens(vault: Vault, options: MintingClientOptions = {}): Promise<RevokeAllResult> {
   const state = await vault.readState()
   const minted = state.tokens.filter(isMintedRecord)
   const minting = await findMintingRecord(vault)
   if (!minting) throw new NoMintingCredentialError()
-  const api = await openMintingClient(vault)
+  const api = await openMintingClient(vault, clientOptions(options))
   const prefixes = ownTokenPrefixes(state)
   const { ids: protectedIds, names: protectedNames } = protectedTokens(state)
   let remote: ApiTokenInfo[] = []

@@ -1,0 +1,138 @@
+// The core the tray app and the daemon share, over the fake API, the real keychain and real files.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { CoreEvent } from '../../shared/node/core-api'
+import { createCore } from '../../shared/node/core'
+import type { Core } from '../../shared/node/core-api'
+import { fakeSecret } from '../support/cli'
+import { makeWorld, type TokenWorld } from '../support/token-harness'
+
+async function waitFor<T>(find: () => T | undefined | false, timeoutMs = 8000): Promise<T> {
+  const deadline = Date.now() + timeoutMs
+  for (;;) {
+    const found = find()
+    if (found) return found
+    if (Date.now() > deadline) throw new Error('timed out')
+    await new Promise((r) => setTimeout(r, 25))
+  }
+}
+
+describe('core', () => {
+  let world: TokenWorld
+  let core: Core
+  let userHome: string
+  const events: CoreEvent[] = []
+  const pushed: string[] = []
+
+  beforeAll(async () => {
+    world = await makeWorld()
+    userHome = mkdtempSync(join(tmpdir(), 'cfwrap-core-home-'))
+    mkdirSync(join(userHome, '.config', '.wrangler', 'config'), { recursive: true })
+    writeFileSync(join(userHome, '.config', '.wrangler', 'config', 'default.toml'), 'oauth_token = "cfoat_x"\n')
+    core = createCore({ vault: world.vault, env: world.env, home: userHome, profiles: [join(userHome, '.zshrc')], reaper: { sweepIntervalMs: 500 } })
+    core.onEvent((event) => events.push(event))
+    core.subscribe((snapshot) => pushed.push(JSON.stringify(snapshot)))
+    await core.start()
+  })
+  afterAll(async () => {
+    await core.stop()
+    await world.cleanup()
+    rmSync(userHome, { recursive: true, force: true })
+  })
+
+  it('rejects payloads that do not match the channel schema, before doing anything', async () => {
+    expect(await core.call('revoke', { name: 42 })).toMatchObject({ ok: false })
+    expect(await core.call('mint', { template: 'workers-deploy' })).toMatchObject({ ok: false, error: expect.stringContaining('invalid request') })
+    expect(await core.call('setupMinting', { secret: 'short' })).toMatchObject({ ok: false })
+    expect(await core.call('updateSettings', { namePrefix: 'Has Spaces' })).toMatchObject({ ok: false })
+    expect(await core.call('addWatchedRoot', { path: join(userHome, 'missing') })).toMatchObject({ ok: false, error: expect.stringContaining('not a directory') })
+  })
+
+  it('previews a mint (name, policies, deadline) and explains guard refusals', async () => {
+    const preview = await core.call('previewMint', { template: 'workers-deploy', project: 'shop', env: 'prod', owner: 'jane', accountId: world.fake.account.id, ttlSeconds: 900 })
+    if (!preview.ok) throw new Error(preview.error)
+    expect(preview.value.name).toBe('cfwrap:shop:prod:workers-deploy:jane')
+    expect(preview.value.policies.join('\n')).toContain('Workers Scripts Write')
+    expect(Date.parse(preview.value.expiresAt as string) - Date.now()).toBeGreaterThan(890_000)
+    const refused = await core.call('previewMint', { template: 'dns-edit', project: 'shop', env: 'prod', owner: 'claude-agent', zoneId: world.fake.account.id, ttlSeconds: 99_999 })
+    expect(refused.ok).toBe(false)
+    if (refused.ok) return
+    expect(refused.refusals?.map((r) => r.rule)).toContain('ttl-bounds')
+  })
+
+  it('mints through the minting credential, shows the token with scopes and fingerprint, then revokes it', async () => {
+    const minted = await core.call('mint', { template: 'read-only', project: 'shop', env: 'dev', owner: 'jane', accountId: world.fake.account.id, ttlSeconds: 600 })
+    if (!minted.ok) throw new Error(minted.error)
+    const name = minted.value.name
+    const view = await waitFor(() => core.snapshot().tokens.find((t) => t.name === name))
+    expect(view).toMatchObject({ template: 'read-only', temporary: true, status: 'active' })
+    expect(view.fingerprint).toMatch(/^[0-9a-f]{12}$/)
+    expect(view.scopes.join(' ')).toContain('Account Analytics Read')
+    expect(world.fake.tokensAlive().map((t) => t.name)).toContain(name)
+    expect(core.liveTemporaryTokens()).toContain(name)
+    expect(core.snapshot().settings.recentTemplates[0]).toBe('read-only')
+    expect(events.some((e) => e.type === 'token' && e.event.type === 'minted' && e.event.token === name)).toBe(true)
+    const revoked = await core.call('revoke', { name })
+    expect(revoked).toEqual({ ok: true, value: { name } })
+    expect(world.fake.tokensAlive().map((t) => t.name)).not.toContain(name)
+    await waitFor(() => !core.snapshot().tokens.some((t) => t.name === name))
+  })
+
+  it('deletes a temporary token at its deadline and the snapshot follows', async () => {
+    const minted = await core.call('mint', { template: 'read-only', project: 'shop', env: 'ttl', owner: 'jane', accountId: world.fake.account.id, ttlSeconds: 10 })
+    if (!minted.ok) throw new Error(minted.error)
+    const name = minted.value.name
+    await waitFor(() => events.find((e) => e.type === 'token' && e.event.type === 'deleted' && e.event.token === name), 20_000)
+    expect(world.fake.tokensAlive().map((t) => t.name)).not.toContain(name)
+    await waitFor(() => !core.snapshot().tokens.some((t) => t.name === name))
+  })
+
+  it('watches an added root: a secret in its .env becomes a finding, a known token is named, dismiss hides it', async () => {
+    const project = mkdtempSync(join(tmpdir(), 'cfwrap-core-proj-'))
+    try {
+      const added = await core.call('addWatchedRoot', { path: project })
+      if (!added.ok) throw new Error(added.error)
+      expect(added.value.watchedRoots).toContain(project)
+      // The minting credential's own secret pasted into a project file: "this is your token".
+      writeFileSync(join(project, '.env'), `X=1\nCLOUDFLARE_API_TOKEN=${world.minting.value}\n`)
+      const finding = await waitFor(() => core.snapshot().findings.find((f) => f.finding.file === join(project, '.env')))
+      expect(finding.finding.line).toBe(2)
+      expect(finding.knownToken).toBe('cfwrap-minting')
+      expect(events.some((e) => e.type === 'finding' && e.finding.id === finding.id)).toBe(true)
+      // The .env also shadows the Wrangler login when Wrangler runs there.
+      await waitFor(() => core.snapshot().shadows.find((s) => s.source === 'dotenv' && s.file === join(project, '.env')))
+      expect(await core.call('dismissFinding', { id: finding.id })).toMatchObject({ ok: true })
+      await waitFor(() => !core.snapshot().findings.some((f) => f.id === finding.id))
+      const removed = await core.call('removeWatchedRoot', { path: project })
+      expect(removed.ok && removed.value.watchedRoots).toEqual([])
+    } finally {
+      rmSync(project, { recursive: true, force: true })
+    }
+  })
+
+  it('watches shell start-up files and reports a shadowing export', async () => {
+    writeFileSync(join(userHome, '.zshrc'), `export CLOUDFLARE_API_TOKEN=${fakeSecret()}\n`)
+    const finding = await waitFor(() => core.snapshot().findings.find((f) => f.finding.file === join(userHome, '.zshrc')))
+    expect(finding.finding.severity).toBe('critical')
+    const shadow = await waitFor(() => events.find((e) => e.type === 'shadow' && e.warning.source === 'shell-profile'))
+    expect(shadow).toBeTruthy()
+  })
+
+  it('pauses and resumes watching, and updates settings', async () => {
+    const paused = await core.call('setWatchPaused', { paused: true })
+    expect(paused.ok && paused.value.watchPaused).toBe(true)
+    expect(core.snapshot().findings).toEqual([])
+    const resumed = await core.call('setWatchPaused', { paused: false })
+    expect(resumed.ok && resumed.value.watchPaused).toBe(false)
+    const settings = await core.call('updateSettings', { namePrefix: 'acme', defaultOwner: 'ci-bot' })
+    expect(settings).toMatchObject({ ok: true, value: { namePrefix: 'acme', defaultOwner: 'ci-bot' } })
+  })
+
+  it('never puts a secret in a snapshot or an event', () => {
+    const everything = JSON.stringify([core.snapshot(), events, pushed])
+    expect(everything).not.toContain(world.minting.value)
+    expect(pushed.length).toBeGreaterThan(0)
+  })
+})
