@@ -402,47 +402,29 @@ function checkResources(
   const namesAt = (...scopes: ScopeId[]) =>
     permissions.filter((permission) => scopes.includes(permission.scope)).map((permission) => permission.name)
 
-  const needsAccount = namesAt(SCOPES.account, SCOPES.r2Bucket)
-  if (needsAccount.length > 0) {
-    if (!request.accountId) {
+  /** Refuses a missing or malformed id for the scope `what`; returns the id, lowercased, when it is fine. */
+  const checkId = (what: 'account' | 'zone', needs: string[], value: string | undefined, whereToFind: string): string | undefined => {
+    if (needs.length === 0) return undefined
+    if (!value) {
       refusals.push({
         rule: 'resource-required',
-        message:
-          `Refused: ${needsAccount.join(', ')} must be narrowed to one account, but no account id was given. ` +
-          'Pass the account id (32 hex characters, shown in the dashboard or by `wrangler whoami`).',
+        message: `Refused: ${needs.join(', ')} must be narrowed to one ${what}, but no ${what} id was given. Pass the ${what} id (32 hex characters, ${whereToFind}).`,
       })
-    } else if (!isCloudflareId(request.accountId)) {
+      return undefined
+    }
+    if (!isCloudflareId(value)) {
       refusals.push({
         rule: 'resource-invalid',
-        message:
-          `Refused: the account id is not a Cloudflare id (got ${request.accountId.length} characters; ids are 32 hex characters 0-9, a-f). ` +
-          'Copy the account id from the dashboard or `wrangler whoami`.',
+        message: `Refused: the ${what} id is not a Cloudflare id (got ${value.length} characters; ids are 32 hex characters 0-9, a-f). Copy the ${what} id from ${whereToFind}.`,
       })
-    } else {
-      resources.accountId = request.accountId.toLowerCase()
+      return undefined
     }
+    return value.toLowerCase()
   }
-
-  const needsZone = namesAt(SCOPES.zone)
-  if (needsZone.length > 0) {
-    if (!request.zoneId) {
-      refusals.push({
-        rule: 'resource-required',
-        message:
-          `Refused: ${needsZone.join(', ')} must be narrowed to one zone, but no zone id was given. ` +
-          "Pass the zone id (32 hex characters, on the zone's Overview page in the dashboard).",
-      })
-    } else if (!isCloudflareId(request.zoneId)) {
-      refusals.push({
-        rule: 'resource-invalid',
-        message:
-          `Refused: the zone id is not a Cloudflare id (got ${request.zoneId.length} characters; ids are 32 hex characters 0-9, a-f). ` +
-          "Copy the zone id from the zone's Overview page in the dashboard.",
-      })
-    } else {
-      resources.zoneId = request.zoneId.toLowerCase()
-    }
-  }
+  const accountId = checkId('account', namesAt(SCOPES.account, SCOPES.r2Bucket), request.accountId, 'shown in the dashboard or by `wrangler whoami`')
+  if (accountId) resources.accountId = accountId
+  const zoneId = checkId('zone', namesAt(SCOPES.zone), request.zoneId, "on the zone's Overview page in the dashboard")
+  if (zoneId) resources.zoneId = zoneId
 
   const needsBucket = namesAt(SCOPES.r2Bucket)
   if (needsBucket.length > 0) {
