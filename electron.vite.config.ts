@@ -1,22 +1,50 @@
 import { resolve } from 'node:path'
+import { build, type Plugin } from 'vite'
 import { defineConfig } from 'electron-vite'
 import react from '@vitejs/plugin-react'
+import pkg from './package.json'
+
+/**
+ * Builds the `cfwrap` CLI (plain Node) during `electron-vite build`, as a bundle of its own next to
+ * the main process (out/main/cfwrap.js). Its own build, not a second input of the main build: two
+ * inputs share chunks, and the CLI's start-up path would then load five files instead of two.
+ * Only its lazily imported modes become separate chunks (out/main/cli/), loaded when chosen.
+ */
+function cfwrapCli(): Plugin {
+  return {
+    name: 'cfwrap-cli',
+    apply: 'build',
+    async closeBundle() {
+      await build({
+        configFile: false,
+        logLevel: 'warn',
+        build: {
+          ssr: resolve(__dirname, 'electron/cli/cfwrap.ts'),
+          outDir: resolve(__dirname, 'out/main'),
+          emptyOutDir: false,
+          target: 'node20',
+          minify: true,
+          sourcemap: false,
+          rollupOptions: {
+            output: { format: 'cjs', entryFileNames: 'cfwrap.js', chunkFileNames: 'cli/[name]-[hash].js' },
+          },
+        },
+        // Runtime dependencies stay external (the native keychain module must); everything else
+        // (zod, @noble/hashes) is bundled so start-up reads one file instead of a package tree.
+        ssr: { external: Object.keys(pkg.dependencies), noExternal: true },
+      })
+    },
+  }
+}
 
 export default defineConfig({
   main: {
     build: {
-      // The CLI sits beside the app's main entry as a second input. Each entry is bundled on its
-      // own (no shared chunks), so `cfwrap` starts from one file; its lazily imported modes become
-      // separate chunks loaded only when chosen.
-      rollupOptions: {
-        input: {
-          index: resolve(__dirname, 'electron/main/index.ts'),
-          cfwrap: resolve(__dirname, 'electron/cli/cfwrap.ts'),
-        },
-      },
+      rollupOptions: { input: { index: resolve(__dirname, 'electron/main/index.ts') } },
       minify: true,
       sourcemap: false,
     },
+    plugins: [cfwrapCli()],
   },
   preload: {
     build: {

@@ -41,6 +41,15 @@ function loadKeyring(): Promise<KeyringModule> {
   return keyringModule
 }
 
+/** The keychain module loaded synchronously where `require` exists; null under the ESM test runner. */
+function loadKeyringNow(): KeyringModule | null {
+  if (typeof require !== 'function') return null
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const loaded = require('@napi-rs/keyring') as KeyringModule
+  keyringModule ??= Promise.resolve(loaded)
+  return loaded
+}
+
 // Pin Linux to Secret Service: the default silently falls back to the kernel keyring, which other
 // processes (the tray app vs. a cfwrap in a terminal) cannot read and which is lost on reboot.
 const ENTRY_OPTIONS = { linux: { store: 'secret-service' as const } }
@@ -73,12 +82,22 @@ export function createKeychainStore(service: string = KEYCHAIN_SERVICE): SecretS
     }
   }
   return {
-    get: (account) =>
-      guard(async () => {
-        const { findCredentialsAsync } = await loadKeyring()
-        const found = await findCredentialsAsync(serviceFor(account))
-        return found.find((credential) => credential.account === account)?.password ?? null
-      }),
+    get: (account) => {
+      const pick = (found: { account: string; password: string }[]): string | null =>
+        found.find((credential) => credential.account === account)?.password ?? null
+      // Where require() exists (the bundled CLI), the read is put on the thread pool synchronously,
+      // before this call returns: an `await` first would delay it until the caller's synchronous
+      // work (loading the rest of the CLI) is done, and the point is to overlap the two.
+      const keyring = loadKeyringNow()
+      if (keyring) {
+        try {
+          return keyring.findCredentialsAsync(serviceFor(account)).then(pick, (error: unknown) => Promise.reject(unavailable(error)))
+        } catch (error) {
+          return Promise.reject(unavailable(error))
+        }
+      }
+      return guard(async () => pick(await (await loadKeyring()).findCredentialsAsync(serviceFor(account))))
+    },
     set: (account, secret) => guard(async () => (await entry(account)).setPassword(secret)),
     delete: (account) => guard(async () => (await entry(account)).deleteCredential()),
   }
