@@ -48,7 +48,8 @@ export async function vaultCommand(invocation: Invocation): Promise<number> {
         t.role === 'minting' ? 'minting' : t.temporary ? 'temporary' : 'command',
         t.expiresAt ? (Date.parse(t.expiresAt) <= Date.now() ? `expired ${relativeTime(t.expiresAt)}` : `expires ${relativeTime(t.expiresAt)}`) : 'no deadline',
         t.fingerprint ?? '-',
-        t.status + (t.attempts ? `, ${t.attempts} attempt${t.attempts === 1 ? '' : 's'}` : '') + (t.lastError ? ` (${t.lastError})` : ''),
+        // lastError already names the attempt ("attempt 3: …"), see reaper.ts.
+        t.status + (t.lastError ? ` (${t.lastError})` : ''),
       ])
       const header = ['NAME', 'ROLE', 'DEADLINE', 'FINGERPRINT', 'STATUS']
       const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)))
