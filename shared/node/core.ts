@@ -302,7 +302,7 @@ class AppCore implements Core {
       case 'setupMinting': {
         const { secret, accountId } = data as { secret: string; accountId?: string }
         await setupMintingCredential(this.vault, secret, { ...this.clientOptions(), accountId: accountId ?? null })
-        this.loadState()
+        this.state = await this.vault.readState()
         return this.mintingView()
       }
     }

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process'
-import { closeSync, openSync, readdirSync, readSync, statSync } from 'node:fs'
+import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { DEFAULT_MAX_SCAN_BYTES, scanBytes, type Finding, type ScanContext } from '../common/scan'
 
@@ -112,13 +112,23 @@ export function gitIgnoredMap(files: string[]): Map<string, boolean | undefined>
   const result = new Map<string, boolean | undefined>()
   const byTop = new Map<string, string[]>()
   const topOf = new Map<string, string | null>()
-  for (const file of files) {
-    const dir = dirname(resolve(file))
-    if (!topOf.has(dir)) {
-      const top = spawnSync('git', ['-C', dir, 'rev-parse', '--show-toplevel'], { encoding: 'utf8' })
-      topOf.set(dir, top.status === 0 ? top.stdout.trim() : null)
+  // The repository of a directory is the nearest ancestor holding `.git` (a directory, or a file
+  // for worktrees and submodules): found with stat calls and cached per directory, instead of one
+  // `git rev-parse` process per directory, which dominated the time of scanning a large tree.
+  const repositoryOf = (dir: string): string | null => {
+    const cached = topOf.get(dir)
+    if (cached !== undefined) return cached
+    let top: string | null
+    if (existsSync(join(dir, '.git'))) top = dir
+    else {
+      const parent = dirname(dir)
+      top = parent === dir ? null : repositoryOf(parent)
     }
-    const top = topOf.get(dir)
+    topOf.set(dir, top)
+    return top
+  }
+  for (const file of files) {
+    const top = repositoryOf(dirname(resolve(file)))
     if (!top) {
       result.set(file, undefined)
       continue

@@ -1,0 +1,184 @@
+import { useId } from 'react'
+import type { FindingView, ShadowWarning } from '../../../shared/common/ipc'
+import { SECRET_KIND_INFO, SEVERITIES } from '../../../shared/common/scan/kinds'
+import { ConfirmButton } from '../components/ConfirmButton'
+import { Prose } from '../components/Prose'
+import { errorMessage, formatWhen } from '../format'
+import { useScrollToItem } from '../highlight'
+import type { ViewProps } from '../App'
+
+// Worst first, then the newest: the finding that needs action now is on top.
+function byUrgency(a: FindingView, b: FindingView): number {
+  const severity = SEVERITIES.indexOf(a.finding.severity) - SEVERITIES.indexOf(b.finding.severity)
+  return severity !== 0 ? severity : b.firstSeen.localeCompare(a.firstSeen)
+}
+
+const SHADOW_SOURCE: Record<ShadowWarning['source'], string> = {
+  environment: 'the environment cfwrap was started with',
+  'shell-profile': 'a shell start-up file',
+  dotenv: 'a .env file Wrangler loads',
+}
+
+/** Plaintext secrets found in watched files and shell profiles, each with what it is, why it matters and how to fix it. */
+export function FindingsView({ api, snapshot, highlight, navigate, notify }: ViewProps) {
+  const findings = [...snapshot.findings].sort(byUrgency)
+  const { settings } = snapshot
+  useScrollToItem(highlight, [...findings, ...snapshot.shadows].some((item) => item.id === highlight))
+
+  const dismiss = async (id: string) => {
+    try {
+      const result = await api.dismissFinding({ id })
+      if (!result.ok) notify({ tone: 'error', text: <Prose text={result.error} /> })
+    } catch (reason) {
+      notify({ tone: 'error', text: errorMessage(reason) })
+    }
+  }
+
+  const revoke = async (name: string) => {
+    try {
+      const result = await api.revoke({ name })
+      notify(
+        result.ok
+          ? { tone: 'success', text: <>Revoked <code>{name}</code>. Remove the copy from the file too; it no longer works.</> }
+          : { tone: 'error', text: <Prose text={result.error} /> },
+      )
+    } catch (reason) {
+      notify({ tone: 'error', text: errorMessage(reason) })
+    }
+  }
+
+  return (
+    <>
+      <header className="view-header">
+        <div>
+          <h1>Leak findings</h1>
+          <p className="muted">
+            {settings.watchPaused
+              ? 'Watching is paused: files are not being checked.'
+              : `Watching shell start-up files and ${settings.watchedRoots.length} project folder${settings.watchedRoots.length === 1 ? '' : 's'} for secrets written in plain text.`}{' '}
+            <button type="button" className="link" onClick={() => navigate({ view: 'settings' })}>
+              Change watched folders
+            </button>
+          </p>
+        </div>
+      </header>
+
+      {findings.length === 0 ? (
+        <p className="empty">No secrets found in plain text.</p>
+      ) : (
+        <ul className="cards" aria-label="Findings">
+          {findings.map((item) => (
+            <li key={item.id}>
+              <FindingCard item={item} highlighted={item.id === highlight} onDismiss={dismiss} onRevoke={revoke} />
+            </li>
+          ))}
+        </ul>
+      )}
+
+      {snapshot.shadows.length > 0 && (
+        <section aria-labelledby="shadows-title" className="section">
+          <h2 id="shadows-title">Credentials that override <code>wrangler login</code></h2>
+          <ul className="cards">
+            {snapshot.shadows.map((shadow) => (
+              <li key={shadow.id}>
+                <article className={`card shadow${shadow.id === highlight ? ' highlight' : ''}`} data-item={shadow.id} tabIndex={-1} aria-label={shadow.variable}>
+                  <header className="card-header">
+                    <h3>
+                      <code>{shadow.variable}</code> from {SHADOW_SOURCE[shadow.source]}
+                    </h3>
+                  </header>
+                  {shadow.file !== null && (
+                    <p className="location">
+                      <code>
+                        {shadow.file}
+                        {shadow.line === null ? '' : `:${shadow.line}`}
+                      </code>
+                    </p>
+                  )}
+                  <p>
+                    <Prose text={shadow.message} />
+                  </p>
+                  <p className="muted">Wrangler uses {shadow.effective} instead.</p>
+                  <h4 className="label">How to fix</h4>
+                  <p>
+                    <Prose text={shadow.fix} />
+                  </p>
+                </article>
+              </li>
+            ))}
+          </ul>
+        </section>
+      )}
+    </>
+  )
+}
+
+function FindingCard({
+  item,
+  highlighted,
+  onDismiss,
+  onRevoke,
+}: {
+  item: FindingView
+  highlighted: boolean
+  onDismiss: (id: string) => Promise<void>
+  onRevoke: (name: string) => Promise<void>
+}) {
+  const titleId = useId()
+  const { finding } = item
+  const info = SECRET_KIND_INFO[finding.kind]
+  const location = `${finding.file}:${finding.line}`
+  return (
+    <article className={`card finding severity-${finding.severity}${highlighted ? ' highlight' : ''}`} aria-labelledby={titleId} data-item={item.id} tabIndex={-1}>
+      <header className="card-header">
+        <h2 id={titleId}>{info.title}</h2>
+        <span className={`badge badge-severity-${finding.severity}`}>{finding.severity}</span>
+      </header>
+      <p className="location">
+        <code data-testid="finding-location">{location}</code>
+        {finding.variable !== undefined && (
+          <>
+            {' '}
+            in <code>{finding.variable}</code>
+          </>
+        )}
+        {finding.exported && <span className="tag">exported to every process</span>}
+        {finding.commented && <span className="tag">in a comment</span>}
+      </p>
+      {item.knownToken !== null && (
+        <div className="known-token">
+          <p>
+            This is your token <code>{item.knownToken}</code>. Revoke it; cfwrap mints a fresh one when you next need it.
+          </p>
+          <ConfirmButton
+            ariaLabel={`Revoke ${item.knownToken}`}
+            title="Revoke this token?"
+            body={
+              <p>
+                Deletes <code>{item.knownToken}</code> on Cloudflare and from the keychain now, so the copy in <code>{location}</code> stops working.
+              </p>
+            }
+            confirmLabel="Revoke"
+            onConfirm={() => onRevoke(item.knownToken as string)}
+          >
+            Revoke…
+          </ConfirmButton>
+        </div>
+      )}
+      <h3 className="label">Why it matters</h3>
+      <p>{info.whyItMatters}</p>
+      <h3 className="label">How to fix</h3>
+      <p>
+        <Prose text={info.howToFix} />
+      </p>
+      <p className="muted small">
+        Fingerprint <code>{finding.fingerprint}</code> · first seen {formatWhen(item.firstSeen)}
+      </p>
+      <div className="actions">
+        <button type="button" onClick={() => void onDismiss(item.id)} aria-label={`Dismiss ${info.title} in ${location}`}>
+          Dismiss
+        </button>
+      </div>
+    </article>
+  )
+}
