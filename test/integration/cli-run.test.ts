@@ -222,6 +222,16 @@ describe('cfwrap usage and vault management', () => {
     expect((await runCli(['--remove', 'dash'], { env })).status).toBe(1)
   })
 
+  it('keeps every record when several cfwrap processes write the state file at once (cross-process lock)', async () => {
+    const names = Array.from({ length: 8 }, (_, i) => `parallel-${i}`)
+    const results = await Promise.all(names.map((name) => runCli(['--add', name], { env, input: fakeSecret() })))
+    expect(results.map((r) => r.status)).toEqual(names.map(() => 0))
+    const listed = JSON.parse((await runCli(['--list', '--json'], { env })).stdout).tokens.map((t: { name: string }) => t.name).sort()
+    expect(listed).toEqual([...names].sort())
+    await Promise.all(names.map((name) => runCli(['--remove', name], { env })))
+    expect(JSON.parse((await runCli(['--list', '--json'], { env })).stdout).tokens).toEqual([])
+  })
+
   it('reports a corrupt state file, moves it aside, and never loses it', async () => {
     const stateFile = join(home.dir, 'state.json')
     writeFileSync(stateFile, '{"version":1,"tokens":[{"name":', { mode: 0o600 })
