@@ -23,7 +23,7 @@ function cfwrapCli(): Plugin {
           outDir: resolve(__dirname, 'out/main'),
           emptyOutDir: false,
           target: 'node20',
-          minify: true,
+          minify: process.env.CFWRAP_NO_MINIFY !== '1',
           sourcemap: false,
           rollupOptions: {
             output: { format: 'cjs', entryFileNames: 'cfwrap.js', chunkFileNames: 'cli/[name]-[hash].js' },

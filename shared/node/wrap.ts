@@ -1,6 +1,5 @@
 import type { StdioOptions } from 'node:child_process'
 import { constants } from 'node:os'
-import { isatty } from 'node:tty'
 import { writeSync } from 'node:fs'
 import type { Readable } from 'node:stream'
 import { CLOUDFLARE_CREDENTIAL_VARS } from '../common/credentials'
@@ -56,6 +55,15 @@ export function preloadSpawn(): Promise<ChildProcessModule> {
   return childProcessModule
 }
 
+type TtyModule = typeof import('node:tty')
+let ttyModule: Promise<TtyModule> | undefined
+
+/** Loads node:tty ahead of need: it pulls in net and streams (~2 ms), so load it while the keychain answers. */
+export function preloadTty(): Promise<TtyModule> {
+  ttyModule ??= lazyLoad<TtyModule>('node:tty', () => import('node:tty'))
+  return ttyModule
+}
+
 const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
 
 /**
@@ -67,6 +75,7 @@ const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
 export async function runWrapped(options: RunWrappedOptions): Promise<WrappedExit> {
   const { spawn } = await preloadSpawn()
   // isatty() instead of process.stdout.isTTY: touching process.stdout builds a stream we may never use.
+  const { isatty } = await preloadTty()
   const maskOut = options.maskSecret !== null && !(options.stdoutIsTTY ?? isatty(1))
   const maskErr = options.maskSecret !== null && !(options.stderrIsTTY ?? isatty(2))
   const stdio: StdioOptions = ['inherit', maskOut ? 'pipe' : 'inherit', maskErr ? 'pipe' : 'inherit']
