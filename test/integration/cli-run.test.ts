@@ -96,6 +96,14 @@ describe('cfwrap <command>', () => {
     expect(result.stdout + result.stderr).not.toContain(secret.slice(5, 25))
   })
 
+  it('masks every occurrence in megabytes of fast output', async () => {
+    const result = await runCli(['--token', 'deploy', 'node', CHILD, 'bulk-secret', '500'], { env })
+    expect(result.status).toBe(0)
+    expect(result.stdout.length).toBeGreaterThan(10_000_000)
+    expect(result.stdout.split('[cfwrap:masked]').length - 1).toBe(500)
+    expect(result.stdout).not.toContain(secret.slice(0, 20))
+  })
+
   it('--no-mask leaves piped output alone', async () => {
     const result = await runCli(['--token', 'deploy', '--no-mask', 'node', CHILD, 'print-secret'], { env })
     expect(result.stdout).toBe(`start ${secret} end\n`)

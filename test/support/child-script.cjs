@@ -33,6 +33,17 @@ switch (action) {
       }, 50)
     }
     break
+  case 'bulk-secret':
+    // Many megabytes written as fast as possible, the secret at uneven offsets: exercises the
+    // wrapper's bulk read path and chunk boundaries at every alignment.
+    {
+      const secret = process.env.CLOUDFLARE_API_TOKEN || ''
+      const count = Number(arg ?? 500)
+      const parts = []
+      for (let i = 0; i < count; i++) parts.push('x'.repeat(1 + ((i * 7919) % 65536)), secret)
+      process.stdout.write(parts.join('') + '\n')
+    }
+    break
   case 'wait-signal':
     for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
       process.on(sig, () => {
