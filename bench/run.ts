@@ -6,6 +6,15 @@ import { benchScan, benchWatch, formatScan, formatWatch } from './scan'
 import { benchStartup, formatStartup } from './startup'
 
 const only = process.argv.slice(2)
+if (only.includes('--help')) {
+  console.log('usage: npm run bench [-- startup|masking|reaper|scan|watch ...]\nRuns the benchmarks (all by default) and prints their figures.')
+  process.exit(0)
+}
+const unknown = only.filter((name) => !['startup', 'masking', 'reaper', 'scan', 'watch'].includes(name))
+if (unknown.length > 0) {
+  console.error(`unknown benchmark: ${unknown.join(', ')}; see --help`)
+  process.exit(2)
+}
 const wanted = (name: string): boolean => only.length === 0 || only.includes(name)
 
 async function main(): Promise<void> {

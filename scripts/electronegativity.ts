@@ -97,6 +97,10 @@ export function failingFindings(findings: readonly EnegFinding[]): EnegFinding[]
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes('--help')) {
+    process.stdout.write('usage: npm run electronegativity [-- CSV_PATH]\nChecks electron/ for Electron security misconfigurations offline; exit 1 on any HIGH or MEDIUM finding.\n')
+    return
+  }
   const csv = process.argv[2]
   const findings = await runElectronegativity(undefined, csv)
   for (const finding of findings) {

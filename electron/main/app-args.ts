@@ -3,6 +3,22 @@
 import { NavigateSchema, type Navigate } from '../../shared/common/ipc'
 import { HIDDEN_ARG } from './autostart'
 
+/** The text of `cfwrap-app --help` (the tray app; the terminal command is `cfwrap`). */
+export const APP_HELP_TEXT = `cfwrap (tray app): mint time-boxed Cloudflare tokens, delete them at their deadline, watch for leaks.
+
+Usage: cfwrap-app [--hidden] [--view=tokens|mint|findings|audit|settings] [--item=ID]
+  --hidden         start in the tray without opening the window (used by "Start at login")
+  --view, --item   open the window at a view, highlighting a token name or finding id
+  --help           show this help
+
+The terminal command is \`cfwrap\` (see \`cfwrap --help\`); the tray menu can install it in PATH.
+`
+
+/** True when the app was started only to print its help. */
+export function wantsHelp(argv: readonly string[]): boolean {
+  return argv.includes('--help') || argv.includes('-h')
+}
+
 /** What the app was asked to do at start. */
 export interface AppArgs {
   /** Start in the tray without opening the window (set by the login item). */

@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import { app, clipboard, dialog, powerMonitor, session, type MessageBoxOptions } from 'electron'
 import type { Result } from '../../shared/common/ipc'
 import type { Core } from '../../shared/node/core-api'
-import { parseAppArgs } from './app-args'
+import { APP_HELP_TEXT, parseAppArgs, wantsHelp } from './app-args'
 import { APP_ID } from './app-identity'
 import { registerAppScheme, serveRenderer } from './app-protocol'
 import { createAppCore } from './core-factory'
@@ -196,5 +196,8 @@ function main(): void {
     })
 }
 
-if (app.requestSingleInstanceLock()) main()
+if (wantsHelp(process.argv)) {
+  process.stdout.write(APP_HELP_TEXT)
+  app.exit(0)
+} else if (app.requestSingleInstanceLock()) main()
 else app.quit()
