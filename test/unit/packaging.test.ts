@@ -52,6 +52,16 @@ describe('electron-builder.yml', () => {
     expect(config.win.target).toBe('nsis')
   })
 
+  it('fetches Electron before starting it: npm ci does not (Electron 45 downloads lazily) and electron-vite will not', () => {
+    const packageJson = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> }
+    const electron = JSON.parse(readFileSync(join(ROOT, 'node_modules', 'electron', 'package.json'), 'utf8')) as { bin: Record<string, string>; scripts?: Record<string, string> }
+    // No install script: `npm ci` never touches the network for Electron's binary.
+    expect(electron.scripts?.postinstall).toBeUndefined()
+    expect(electron.bin['install-electron']).toBeDefined()
+    expect(packageJson.scripts.prestart).toBe('install-electron')
+    expect(packageJson.scripts.predev).toBe('install-electron')
+  })
+
   it('ships the built app with the CLI and unpacks the native keychain module', () => {
     const config = loadConfig()
     expect(config.files).toContain('out/**')
