@@ -1,6 +1,6 @@
 import type { StdioOptions } from 'node:child_process'
 import { constants } from 'node:os'
-import { readSync, writeSync } from 'node:fs'
+import { fstatSync, readSync, statSync, writeSync } from 'node:fs'
 import type { Readable } from 'node:stream'
 import { CLOUDFLARE_CREDENTIAL_VARS } from '../common/credentials'
 import { lazyLoad } from './lazy-load'
@@ -55,6 +55,35 @@ export function preloadSpawn(): Promise<ChildProcessModule> {
   return childProcessModule
 }
 
+let devNull: number | null | undefined
+
+/**
+ * What an output descriptor leads to: a terminal (handed to the child untouched, so interactive
+ * tools work), the null device (nobody can read it: nothing to mask, no pipe needed), or anything
+ * else a person or program may read (pipe, file, socket: masked). fstat answers the common cases
+ * without loading node:tty; only a character device that is not /dev/null needs isatty().
+ */
+export async function outputKind(fd: number): Promise<'terminal' | 'null' | 'readable'> {
+  let stat
+  try {
+    stat = fstatSync(fd)
+  } catch {
+    return 'readable'
+  }
+  if (!stat.isCharacterDevice()) return 'readable'
+  if (devNull === undefined) {
+    try {
+      devNull = statSync('/dev/null').rdev
+    } catch {
+      devNull = null // Windows: no /dev/null; isatty() decides below.
+    }
+  }
+  if (devNull !== null && stat.rdev === devNull) return 'null'
+  // isatty() instead of process.stdout.isTTY: touching process.stdout builds a stream we may never use.
+  const { isatty } = await preloadTty()
+  return isatty(fd) ? 'terminal' : 'readable'
+}
+
 type TtyModule = typeof import('node:tty')
 let ttyModule: Promise<TtyModule> | undefined
 
@@ -74,10 +103,8 @@ const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
  */
 export async function runWrapped(options: RunWrappedOptions): Promise<WrappedExit> {
   const { spawn } = await preloadSpawn()
-  // isatty() instead of process.stdout.isTTY: touching process.stdout builds a stream we may never use.
-  const { isatty } = await preloadTty()
-  const maskOut = options.maskSecret !== null && !(options.stdoutIsTTY ?? isatty(1))
-  const maskErr = options.maskSecret !== null && !(options.stderrIsTTY ?? isatty(2))
+  const maskOut = options.maskSecret !== null && (options.stdoutIsTTY === undefined ? (await outputKind(1)) === 'readable' : !options.stdoutIsTTY)
+  const maskErr = options.maskSecret !== null && (options.stderrIsTTY === undefined ? (await outputKind(2)) === 'readable' : !options.stderrIsTTY)
   const stdio: StdioOptions = ['inherit', maskOut ? 'pipe' : 'inherit', maskErr ? 'pipe' : 'inherit']
 
   return new Promise((resolve) => {

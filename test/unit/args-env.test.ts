@@ -97,3 +97,22 @@ describe('config directory', () => {
     expect(keychainNamespace({ CFWRAP_HOME: '/a' })).not.toBe(keychainNamespace({ CFWRAP_HOME: '/b' }))
   })
 })
+
+describe('outputKind', () => {
+  it('tells the null device, files and pipes apart without a terminal', async () => {
+    const { openSync, closeSync, mkdtempSync: mk, rmSync: rm } = await import('node:fs')
+    const { outputKind } = await import('../../shared/node/wrap')
+    const nullFd = openSync('/dev/null', 'w')
+    const dir = mk(join(tmpdir(), 'cfwrap-kind-'))
+    const fileFd = openSync(join(dir, 'out.txt'), 'w')
+    try {
+      expect(await outputKind(nullFd)).toBe('null')
+      expect(await outputKind(fileFd)).toBe('readable')
+      expect(await outputKind(987654)).toBe('readable') // a closed descriptor: mask, to be safe
+    } finally {
+      closeSync(nullFd)
+      closeSync(fileFd)
+      rm(dir, { recursive: true, force: true })
+    }
+  })
+})

@@ -4,7 +4,7 @@ import type { State, TokenRecord } from '../../../shared/common/state'
 import { appendAudit } from '../../../shared/node/audit'
 import { dotenvShadowWarnings, findDotenvCredentials, wranglerDotenvFiles, wranglerEnvFromArgs } from '../../../shared/node/dotenv-credentials'
 import { Vault } from '../../../shared/node/vault'
-import { buildChildEnv, exitStatusOf, preloadSpawn, preloadTty, runWrapped, type Injection } from '../../../shared/node/wrap'
+import { buildChildEnv, exitStatusOf, preloadSpawn, runWrapped, type Injection } from '../../../shared/node/wrap'
 import { takePrefetchedSecret } from '../prefetch'
 import { allowOnly, optionValue, TokenNameArg, type Invocation } from '../args'
 import { printWarning, relativeTime } from '../output'
@@ -70,9 +70,8 @@ export async function runCommand(invocation: Invocation): Promise<number> {
     // Handled below; this only keeps an early rejection from being reported as unhandled.
     secretPending.catch(() => undefined)
   }
-  // Load child_process and tty while the keychain answers, not after.
+  // Load child_process while the keychain answers, not after.
   void preloadSpawn()
-  void preloadTty()
   const dotenvFound = findDotenvCredentials(wranglerDotenvFiles(cwd, wranglerEnvFromArgs(args) ?? process.env.CLOUDFLARE_ENV))
   if (secretPending) {
     secret = await secretPending
