@@ -104,7 +104,7 @@ class AppCore implements Core {
   private readonly profiles: string[]
   private readonly now: () => number
   private state: State = { version: 1, tokens: [], bindings: {} }
-  private stateSignature = ''
+  private stateSignature: string | null = null
   private audit: AuditEvent[] = []
   private events: TokenEvent[] = []
   private shadows: ShadowWarning[] = []
@@ -123,7 +123,7 @@ class AppCore implements Core {
     this.home = options.home ?? (this.env.HOME || homedir())
     this.profiles = options.profiles ?? shellProfilePaths(this.home, process.platform, this.env)
     this.now = options.now ?? Date.now
-    this.loadState()
+    this.refresh(true)
   }
 
   async start(): Promise<void> {
@@ -367,22 +367,6 @@ class AppCore implements Core {
   }
 
   // ----- state -----
-
-  private loadState(): void {
-    try {
-      const stat = statSync(this.vault.paths.state)
-      this.stateSignature = `${stat.mtimeMs}:${stat.size}`
-    } catch {
-      this.stateSignature = 'missing'
-    }
-    this.vault
-      .readState()
-      .then((state) => {
-        this.state = state
-        this.queueNotify()
-      })
-      .catch(() => undefined)
-  }
 
   /** Re-reads the state and audit log when they changed (or when forced), then notifies subscribers. */
   private refresh(force = false): void {
