@@ -102,7 +102,12 @@ const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
  * else is piped through a {@link SecretMasker} when a secret is given.
  */
 export async function runWrapped(options: RunWrappedOptions): Promise<WrappedExit> {
-  const { spawn } = await preloadSpawn()
+  // Windows runs most CLIs (wrangler, npx) through .cmd shims, which child_process cannot start
+  // without a shell; cross-spawn resolves and quotes them correctly, still without a shell string.
+  const { spawn } =
+    process.platform === 'win32'
+      ? await lazyLoad<{ spawn: ChildProcessModule['spawn'] }>('cross-spawn', async () => ({ spawn: (await import('cross-spawn')).spawn }))
+      : await preloadSpawn()
   const maskOut = options.maskSecret !== null && (options.stdoutIsTTY === undefined ? (await outputKind(1)) === 'readable' : !options.stdoutIsTTY)
   const maskErr = options.maskSecret !== null && (options.stderrIsTTY === undefined ? (await outputKind(2)) === 'readable' : !options.stderrIsTTY)
   const stdio: StdioOptions = ['inherit', maskOut ? 'pipe' : 'inherit', maskErr ? 'pipe' : 'inherit']
