@@ -39,7 +39,11 @@ export function scanFile(path: string, ctx: Omit<ScanContext, 'file'> & { displa
   const file = ctx.displayPath ?? path
   let size: number
   try {
-    size = statSync(path).size
+    const stat = statSync(path)
+    // A FIFO, socket or device: opening a FIFO for reading blocks until someone writes, which would
+    // freeze the watcher (and the app's main process) — never open anything but a regular file.
+    if (!stat.isFile()) return { findings: [], skipped: { file, reason: 'unreadable', detail: 'not a regular file' }, bytes: 0 }
+    size = stat.size
   } catch (error) {
     return { findings: [], skipped: { file, reason: 'unreadable', detail: (error as NodeJS.ErrnoException).code ?? 'cannot stat' }, bytes: 0 }
   }

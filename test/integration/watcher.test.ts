@@ -1,4 +1,5 @@
 // The leak watcher on real files with real file watching (chokidar over inotify) in temp dirs.
+import { execFileSync } from 'node:child_process'
 import { appendFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -118,6 +119,17 @@ describe('LeakWatcher', () => {
     const skipped = events.flatMap((e) => (e.type === 'file-skipped' ? [e.skipped.reason] : [])).sort()
     expect(skipped).toEqual(['binary', 'too-large'])
   })
+
+  it('never opens a FIFO (which would block): it is reported as skipped and watching goes on', async () => {
+    const project = join(dir, 'fifo')
+    mkdirSync(project)
+    execFileSync('mkfifo', [join(project, '.env.pipe')])
+    await startWatcher({ roots: [project] })
+    writeFileSync(join(project, '.env'), `CLOUDFLARE_API_TOKEN=${fakeSecret()}\n`)
+    await waitFor(() => events.find((e) => e.type === 'finding'))
+    const skipped = events.flatMap((e) => (e.type === 'file-skipped' ? [e.skipped] : []))
+    expect(skipped).toEqual([expect.objectContaining({ file: join(project, '.env.pipe'), detail: 'not a regular file' })])
+  }, 15_000)
 
   it('adds and removes project roots at run time', async () => {
     const project = join(dir, 'later')
