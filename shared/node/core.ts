@@ -9,7 +9,7 @@ import { homedir } from 'node:os'
 import { resolve } from 'node:path'
 import { UserError } from '../common/errors'
 import type { TokenEvent } from '../common/events'
-import { checkMintRequest } from '../common/guards'
+import { checkMintRequest, DEFAULT_NAME_PREFIX } from '../common/guards'
 import {
   REQUESTS,
   type Channel,
@@ -33,7 +33,6 @@ import { mintToken, MintRefusedError } from './mint'
 import { openMintingClient, setupMintingCredential } from './minting-credential'
 import { detectShadowing } from './shadow'
 import { shellProfilePaths } from './shell-profiles'
-import { DEFAULT_NAME_PREFIX } from '../common/guards'
 import { mintSettings, osOwner, revokeAllTokens, revokeToken } from './token-service'
 import { Vault } from './vault'
 

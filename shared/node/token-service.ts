@@ -5,7 +5,7 @@
 import { userInfo } from 'node:os'
 import { UserError } from '../common/errors'
 import { DEFAULT_NAME_PREFIX, type SettingsInput } from '../common/guards'
-import type { State, TokenRecord } from '../common/state'
+import type { State } from '../common/state'
 import { slugifyTokenNameSegment } from '../common/token-name'
 import { appendAudit } from './audit'
 import { CloudflareApiError, type ApiTokenInfo, type TokenApi } from './cloudflare'
@@ -202,5 +202,3 @@ export async function revokeAllTokens(vault: Vault, options: MintingClientOption
   }
 }
 
-/** Re-exported for callers that only need the record type alongside the service. */
-export type { TokenRecord }

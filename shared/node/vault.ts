@@ -140,11 +140,6 @@ export class Vault {
     return secret
   }
 
-  /** Starts reading a secret without waiting; lets the caller overlap the keychain's latency with other work. */
-  secretFor(name: string): Promise<string> {
-    return this.readSecret(name)
-  }
-
   /**
    * Stores a token made elsewhere (for example in the dashboard). Journaled so a crash at any
    * point leaves nothing unaccounted for: a `pending` record first, then the keychain item, then

@@ -66,7 +66,7 @@ export async function runCommand(invocation: Invocation): Promise<number> {
     const prefetched = takePrefetchedSecret(vault.keychainAccount(tokenName))
     secretPending = prefetched
       ? prefetched.then((value) => value ?? vault.readSecret(tokenName))
-      : vault.secretFor(tokenName)
+      : vault.readSecret(tokenName)
     // Handled below; this only keeps an early rejection from being reported as unhandled.
     secretPending.catch(() => undefined)
   }
