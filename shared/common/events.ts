@@ -26,17 +26,24 @@ export type ApiErrorKind = z.infer<typeof ApiErrorKindSchema>
 /** Why a token was deleted on Cloudflare and forgotten locally. */
 export const DeleteReasonSchema = z.enum(['deadline', 'revoked', 'revoke-all'])
 
-/** Why the reconciler deleted a token it found on Cloudflare. */
+/**
+ * Why the reconciler deleted a token it found on Cloudflare. Never for its name alone: a live token
+ * this vault did not record is reported as foreign and left alone.
+ */
 export const OrphanReasonSchema = z.enum([
-  /** Past its deadline (or expired on Cloudflare) and unknown to the vault. */
+  /** Named like cfwrap's, unknown to the vault, and past its `expires_on` already: dead, it only uses quota. */
   'expired',
-  /** Made by cfwrap (by its name) but unknown to the vault. */
-  'orphan',
-  /** Created by a mint that crashed before the secret was stored. */
+  /** Created by one of this vault's mints that crashed before the secret was stored (matched by name, deadline and issue time). */
   'crashed-mint',
-  /** A second token with the name of a stored one (e.g. a create that was retried behind our back). */
-  'duplicate',
 ])
+
+/** A token on Cloudflare that this vault did not record. */
+export const ForeignTokenSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  status: z.enum(['active', 'disabled', 'expired']),
+  expiresOn: z.nullable(z.string()),
+})
 
 /** Every event, discriminated by `type`. */
 export const TokenEventSchema = z.discriminatedUnion('type', [
@@ -90,6 +97,17 @@ export const TokenEventSchema = z.discriminatedUnion('type', [
     orphansDeleted: z.number(),
     missing: z.number(),
     pendingDropped: z.number(),
+    /** Live tokens this vault did not record (see `foreign-tokens`). */
+    foreign: z.optional(z.number()),
+  }),
+  z.object({
+    /**
+     * Live tokens on Cloudflare that this vault did not record (another vault's, CI's, the
+     * dashboard's): reported after each reconcile, never deleted.
+     */
+    type: z.literal('foreign-tokens'),
+    time: isoDate,
+    tokens: z.array(ForeignTokenSchema),
   }),
   z.object({
     type: z.literal('reconcile-failed'),
@@ -143,7 +161,11 @@ export function describeTokenEvent(event: TokenEvent): string {
     case 'delete-failed':
       return `could not delete ${event.token} yet (attempt ${event.attempts}: ${event.error}); retrying at ${event.retryAt}`
     case 'orphan-deleted':
-      return `deleted ${event.token} on Cloudflare (${event.reason}: not in this vault)`
+      return event.reason === 'expired'
+        ? `deleted ${event.token} on Cloudflare (expired already, not in this vault: it only used quota)`
+        : `deleted ${event.token} on Cloudflare (made by a mint that did not finish)`
+    case 'foreign-tokens':
+      return `left alone on Cloudflare, not this vault's: ${event.tokens.map((token) => `${token.name} (${token.id})`).join(', ')}`
     case 'gone':
       return `forgot ${event.token}: past its deadline and already gone from Cloudflare`
     case 'missing-on-cloudflare':
@@ -151,7 +173,7 @@ export function describeTokenEvent(event: TokenEvent): string {
     case 'pending-dropped':
       return `cleaned up the unfinished mint of ${event.token}`
     case 'reconciled':
-      return `reconciled with Cloudflare: ${event.seen} cfwrap tokens seen, ${event.orphansDeleted} orphans deleted, ${event.missing} missing, ${event.pendingDropped} unfinished mints cleaned up`
+      return `reconciled with Cloudflare: ${event.seen} of this vault's tokens seen, ${event.orphansDeleted} dead tokens deleted, ${event.missing} missing, ${event.pendingDropped} unfinished mints cleaned up${event.foreign ? `, ${event.foreign} not this vault's (left alone)` : ''}`
     case 'reconcile-failed':
       return `could not reconcile with Cloudflare: ${event.error}`
     case 'sweep-failed':

@@ -77,6 +77,8 @@ export interface ApiTokenInfo {
   status: 'active' | 'disabled' | 'expired'
   /** ISO 8601, or null for a token without a deadline. */
   expiresOn: string | null
+  /** When Cloudflare issued it (ISO 8601), where the answer says. */
+  issuedOn: string | null
 }
 
 /** A freshly created token, with the secret Cloudflare shows only once. */
@@ -113,6 +115,7 @@ const ApiTokenSchema = z.object({
   name: z.string(),
   status: TokenStatusSchema,
   expires_on: z.optional(z.nullable(z.string())),
+  issued_on: z.optional(z.nullable(z.string())),
 })
 const CreatedTokenSchema = z.extend(ApiTokenSchema, { value: z.string().check(z.minLength(1)) })
 const VerifySchema = z.object({
@@ -151,7 +154,7 @@ function parseAnswer<T>(schema: z.ZodMiniType<T>, value: unknown, what: string):
 }
 
 function toTokenInfo(token: z.infer<typeof ApiTokenSchema>): ApiTokenInfo {
-  return { id: token.id, name: token.name, status: token.status, expiresOn: token.expires_on ?? null }
+  return { id: token.id, name: token.name, status: token.status, expiresOn: token.expires_on ?? null, issuedOn: token.issued_on ?? null }
 }
 
 // ----- error mapping -----

@@ -25,8 +25,8 @@ import type { TokenRecord } from '../common/state'
 import { formatTokenName, TokenNameError, type TokenNameParts } from '../common/token-name'
 import { appendAudit } from './audit'
 import { CloudflareApiError, type TokenApi } from './cloudflare'
-import { dropRecord, forgetLocally } from './token-records'
-import type { Vault } from './vault'
+import { matchesIntent } from './ownership'
+import { dropRecord, type Vault } from './vault'
 
 /** The crash-relevant steps of a mint, in order. */
 export type MintStep = 'intent-recorded' | 'created' | 'secret-stored' | 'activated'
@@ -184,7 +184,7 @@ export async function mintToken(input: MintInput): Promise<MintResult> {
     await vault.secrets.set(vault.keychainAccount(name), created.value)
   } catch (error) {
     await api.deleteToken(created.id).catch(() => undefined)
-    await forgetLocally(vault, name).catch(() => undefined)
+    await vault.forget(name).catch(() => undefined)
     throw error
   }
   onStep?.('secret-stored')
@@ -205,7 +205,7 @@ export async function mintToken(input: MintInput): Promise<MintResult> {
   if (!activated) {
     // Someone removed the pending record meanwhile (e.g. --revoke-all): honour that and undo the create.
     await api.deleteToken(created.id).catch(() => undefined)
-    await forgetLocally(vault, name).catch(() => undefined)
+    await vault.forget(name).catch(() => undefined)
     throw new UserError(`${name} was removed while it was being minted; it has been deleted again.`)
   }
   onStep?.('activated')
@@ -238,7 +238,9 @@ async function handleCreateFailure(vault: Vault, api: TokenApi, name: string, er
     return explainCreateFailure(apiError, name, api)
   }
   try {
-    const leftovers = (await api.listTokens()).filter((token) => token.name === name)
+    // Only the token of this intent (its name, its deadline, issued after it): another vault may hold one of the same name.
+    const intent = (await vault.readState()).tokens.find((token) => token.name === name && token.status === 'pending')
+    const leftovers = intent ? (await api.listTokens()).filter((token) => matchesIntent(token, intent)) : []
     for (const token of leftovers) await api.deleteToken(token.id)
     await vault.update((state) => dropRecord(state, name))
     return new UserError(`${name} was not created: ${apiError?.message ?? (error as Error).message}`)

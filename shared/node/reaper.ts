@@ -14,25 +14,25 @@
  * meanwhile), with capped exponential backoff and jitter for 5xx, network and other errors. The local
  * record goes only after Cloudflare has confirmed the deletion.
  *
- * Crash consistency. Deletion order is: mark `deleting` → delete on Cloudflare → delete the keychain
- * secret → remove the record. A crash anywhere leaves a record (with or without its secret) that the
- * next run finishes; never a secret without a record. Reconcile (on start and hourly) lists cfwrap's
- * tokens on Cloudflare (expired ones included) and deletes orphans (tokens with cfwrap's name prefix
- * that the vault does not know), duplicates and the leftovers of crashed mints.
- *
- * Caveat: tokens are recognised by name prefix. Two machines that share a Cloudflare user and a name
- * prefix would see each other's tokens as orphans; give each machine its own prefix
- * (`settings.namePrefix`).
+ * Crash consistency. Deletion order is: mark `deleting` → delete on Cloudflare → audit → delete the
+ * keychain secret → remove the record. A crash anywhere leaves a record (with or without its secret)
+ * that the next run finishes; never a secret without a record, and never a deletion without its
+ * audit line. Reconcile (on start and hourly) lists the credential owner's tokens on Cloudflare
+ * (expired ones included) and decides with {@link planReconcile}: it deletes only what this vault
+ * recorded or its own crashed mints left behind, plus dead (expired) tokens named like cfwrap's; a
+ * live token it does not know is another vault's, the dashboard's or CI's, and is reported as
+ * foreign, never deleted (see ownership.ts).
  */
 import { statSync } from 'node:fs'
 import type { ApiErrorKind, TokenEvent } from '../common/events'
-import type { TokenRecord } from '../common/state'
+import type { State, TokenRecord } from '../common/state'
 import { appendAudit } from './audit'
 import { CloudflareApiError, type ApiTokenInfo, type TokenApi } from './cloudflare'
 import { NoMintingCredentialError } from './minting-credential'
 import { GateClosedError } from './request-gate'
-import { dropRecord, isMintedRecord, isOwnTokenName, ownerMismatch, ownTokenPrefixes, protectedTokens } from './token-records'
-import type { Vault } from './vault'
+import { planReconcile, type ForeignToken } from './ownership'
+import { isMintedRecord, ownerMismatch } from './token-records'
+import { dropRecord, type Vault } from './vault'
 
 /** The crash-relevant steps of deleting one token, in order. */
 export type ReapStep = 'marked-deleting' | 'deleted-on-cloudflare' | 'secret-deleted' | 'record-removed'
@@ -102,6 +102,8 @@ export interface ReconcileResult {
   missing: number
   pendingDropped: number
   failed: number
+  /** Live tokens on Cloudflare this vault did not record: reported, never deleted. */
+  foreign: ForeignToken[]
 }
 
 type RecordChange = { tokenId: string | null } & ({ kind: 'remove' } | { kind: 'patch'; patch: Partial<TokenRecord> })
@@ -109,7 +111,12 @@ type RecordChange = { tokenId: string | null } & ({ kind: 'remove' } | { kind: '
 interface RetryState {
   attempts: number
   nextAt: number
+  /** The last failure was a 429: a success elsewhere does not cut this wait short. */
+  rateLimited: boolean
 }
+
+/** Least wait before retrying a deletion refused with 429, whatever `retry-after` says. */
+const RATE_LIMIT_RETRY_FLOOR_MS = 1_000
 
 const REAL_TIMERS: ReaperTimers = {
   setTimeout: (callback, ms) => setTimeout(callback, ms),
@@ -163,6 +170,8 @@ export class Reaper {
   private deadlineTimer: unknown = null
   private intervals: unknown[] = []
   private lastReconcileAt = -Infinity
+  private lastReconcileError: { message: string; at: number } | null = null
+  private lastForeignKey = ''
   private lastStateSignature = ''
   private started = false
   private stopped = false
@@ -335,25 +344,42 @@ export class Reaper {
         this.checkOwner(api, record)
         await api.deleteToken(record.tokenId)
       }
+      // Audit first: once Cloudflare confirmed, the deletion is a fact; a kill before the record
+      // is removed must not lose its line (the restart finishes the local part, at worst auditing twice).
+      const deadline = record.expiresAt === null ? null : Date.parse(record.expiresAt)
+      const deleted: TokenEvent = { type: 'deleted', ...this.tokenFields(record), reason: 'deadline', lateMs: deadline === null ? null : Math.max(0, this.now() - deadline) }
+      this.audit(deleted)
       this.options.onStep?.('deleted-on-cloudflare', record.name)
       await this.vault.secrets.delete(this.vault.keychainAccount(record.name))
       this.options.onStep?.('secret-deleted', record.name)
       await this.queueWrite(record.name, { tokenId: record.tokenId, kind: 'remove' })
       this.options.onStep?.('record-removed', record.name)
+      this.retries.delete(key)
+      this.noteRecovery()
+      this.emit(deleted, false)
+      return true
     } catch (error) {
       if (this.stopped && error instanceof GateClosedError) return false
       await this.recordFailure(record, error)
       return false
     }
-    this.retries.delete(key)
-    const deadline = record.expiresAt === null ? null : Date.parse(record.expiresAt)
-    this.emit({
-      type: 'deleted',
-      ...this.tokenFields(record),
-      reason: 'deadline',
-      lateMs: deadline === null ? null : Math.max(0, this.now() - deadline),
-    })
-    return true
+  }
+
+  /**
+   * A deletion went through: Cloudflare answers again. Tokens backing off after a network or server
+   * failure are retried now rather than at the end of their (up to a minute long) backoff; those
+   * waiting out a 429 keep waiting (the request gate holds them anyway).
+   */
+  private noteRecovery(): void {
+    const now = this.now()
+    let shortened = false
+    for (const retry of this.retries.values()) {
+      if (!retry.rateLimited && retry.nextAt > now) {
+        retry.nextAt = now
+        shortened = true
+      }
+    }
+    if (shortened && !this.stopped) void this.sweep()
   }
 
   private checkOwner(api: TokenApi, record: TokenRecord): void {
@@ -367,8 +393,11 @@ export class Reaper {
     const previous = this.retries.get(key)
     const attempts = (previous?.attempts ?? record.attempts ?? 0) + 1
     let delay: number
-    if (error instanceof CloudflareApiError && error.kind === 'rate-limited') {
-      delay = (error.retryAfterSeconds ?? 60) * 1000
+    const rateLimited = error instanceof CloudflareApiError && error.kind === 'rate-limited'
+    if (rateLimited) {
+      // Never sooner than the gate's pause (which has a floor and grows on repeated 429s): a
+      // `retry-after: 0` must not turn into a retry loop. The gate holds the request anyway.
+      delay = Math.max((error.retryAfterSeconds ?? 60) * 1000, RATE_LIMIT_RETRY_FLOOR_MS)
     } else {
       const base = this.options.retryBaseMs ?? REAPER_DEFAULTS.retryBaseMs
       const cap = this.options.retryMaxMs ?? REAPER_DEFAULTS.retryMaxMs
@@ -377,7 +406,7 @@ export class Reaper {
       delay = exponential / 2 + (this.options.random ?? Math.random)() * (exponential / 2)
     }
     const nextAt = now + delay
-    this.retries.set(key, { attempts, nextAt })
+    this.retries.set(key, { attempts, nextAt, rateLimited })
     const message = messageOf(error)
     try {
       // The attempt count goes into lastError too, so `cfwrap --list` shows it next to the status.
@@ -501,47 +530,43 @@ export class Reaper {
   }
 
   private async reconcileOnce(): Promise<ReconcileResult> {
-    const result: ReconcileResult = { ok: false, seen: 0, orphansDeleted: 0, missing: 0, pendingDropped: 0, failed: 0 }
+    const result: ReconcileResult = { ok: false, seen: 0, orphansDeleted: 0, missing: 0, pendingDropped: 0, failed: 0, foreign: [] }
     const listStartedAt = this.now()
     let api: TokenApi
+    let before: State
     let remote: ApiTokenInfo[]
     try {
       api = await this.api()
-      // Listing first, reading the state second: a mint records its intent before it creates, so any
-      // token in this list that cfwrap made has its record in the state read below.
+      // The state before the list is what may be judged absent: a record that gets its token id
+      // while the list is under way is not in the list, and is not judged by it.
+      before = await this.vault.readState()
       remote = await api.listTokens()
     } catch (error) {
-      if (!(this.stopped && error instanceof GateClosedError)) {
-        this.emit({ type: 'reconcile-failed', time: this.isoNow(), error: messageOf(error), errorKind: errorKindOf(error) })
-      }
+      if (!(this.stopped && error instanceof GateClosedError)) this.reconcileFailed(error)
       return result
     }
     this.lastReconcileAt = listStartedAt
+    this.lastReconcileError = null
     try {
-      const state = await this.vault.readState()
+      // The state after the list: a mint records its intent before it creates, so any token in
+      // this list that this vault made has its record (or its intent) in here.
+      const after = await this.vault.readState()
       const now = this.now()
-      const prefixes = ownTokenPrefixes(state)
-      const own = remote.filter((token) => isOwnTokenName(token.name, prefixes))
-      result.seen = own.length
-      const { ids: protectedIds, names: protectedNames } = protectedTokens(state)
-      const byName = new Map(state.tokens.filter(isMintedRecord).map((record) => [record.name, record]))
+      const plan = planReconcile({
+        remote,
+        before,
+        after,
+        now,
+        isStale: (record) => this.pendingIsStale(record, now),
+        manages: (record) => ownerMismatch(api, record) === null,
+        busy: (record) => this.inFlight.has(retryKey(record)),
+      })
+      result.seen = plan.seen
+      result.foreign = plan.foreign
 
-      const deletions: Array<{ token: ApiTokenInfo; reason: 'expired' | 'orphan' | 'crashed-mint' | 'duplicate'; record: TokenRecord | undefined }> = []
-      for (const token of own) {
-        if (protectedIds.has(token.id) || protectedNames.has(token.name)) continue
-        const record = byName.get(token.name)
-        if (!record) {
-          const expired = token.status === 'expired' || (token.expiresOn !== null && Date.parse(token.expiresOn) <= now)
-          deletions.push({ token, reason: expired ? 'expired' : 'orphan', record })
-        } else if (record.status === 'pending') {
-          if (this.pendingIsStale(record, now)) deletions.push({ token, reason: 'crashed-mint', record })
-        } else if (record.tokenId !== token.id) {
-          deletions.push({ token, reason: 'duplicate', record })
-        }
-      }
       const failedNames = new Set<string>()
       await Promise.all(
-        deletions.map(async ({ token, reason, record }) => {
+        plan.deletions.map(async ({ token, reason, record }) => {
           try {
             const outcome = await api.deleteToken(token.id)
             // not-found: someone (this process's sweep, a --revoke) deleted it since the list; nothing to report.
@@ -569,49 +594,40 @@ export class Reaper {
       )
 
       // Unfinished mints of dead processes: their tokens (if any) were deleted above; drop the records.
-      for (const record of state.tokens) {
-        if (record.status !== 'pending' || !isMintedRecord(record) || !this.pendingIsStale(record, now) || failedNames.has(record.name)) continue
-        await this.vault.secrets.delete(this.vault.keychainAccount(record.name))
-        const dropped = await this.vault.update((current) => {
-          const stored = current.tokens.find((token) => token.name === record.name)
-          return stored?.status === 'pending' ? dropRecord(current, record.name) : false
-        })
+      for (const record of plan.stalePending) {
+        if (failedNames.has(record.name)) continue
+        const dropped = await this.vault.forget(record.name, { onlyIf: (stored) => stored.status === 'pending' })
         if (dropped) {
           result.pendingDropped++
           this.emit({ type: 'pending-dropped', ...this.tokenFields(record) })
         }
       }
 
-      // Minted tokens the vault holds that Cloudflare no longer has.
-      const remoteIds = new Set(remote.map((token) => token.id))
-      for (const record of state.tokens) {
-        if (!isMintedRecord(record) || record.tokenId === null || record.status === 'pending') continue
-        if (this.inFlight.has(retryKey(record)) || Date.parse(record.createdAt) >= listStartedAt) continue
-        if (ownerMismatch(api, record)) continue
-        const present = remoteIds.has(record.tokenId)
-        if (present) {
-          if (record.status === 'missing') await this.patch(record, { status: 'active', lastError: null })
-          continue
-        }
+      for (const record of plan.present) await this.vault.patch(record.name, { status: 'active', lastError: null }, record.tokenId)
+      for (const record of plan.absent) {
         if (record.temporary && record.expiresAt !== null && Date.parse(record.expiresAt) <= now) {
           // Past its deadline and gone from Cloudflare (deleted elsewhere, or expired out of the list): nothing left to delete.
-          await this.vault.secrets.delete(this.vault.keychainAccount(record.name))
-          if (await this.vault.update((current) => dropRecord(current, record.name, record.tokenId))) {
+          if (await this.vault.forget(record.name, { tokenId: record.tokenId })) {
             this.retries.delete(retryKey(record))
             this.emit({ type: 'gone', ...this.tokenFields(record) })
           }
         } else if (record.status !== 'missing') {
           result.missing++
-          await this.patch(record, {
-            status: 'missing',
-            lastError: `not on Cloudflare any more (seen ${new Date(now).toISOString()}); deleted in the dashboard? Remove it with \`cfwrap --remove ${record.name}\`.`,
-          })
+          await this.vault.patch(
+            record.name,
+            {
+              status: 'missing',
+              lastError: `not on Cloudflare any more (seen ${new Date(now).toISOString()}); deleted in the dashboard? Forget it here with \`cfwrap --remove ${record.name}\`.`,
+            },
+            record.tokenId,
+          )
           this.emit({ type: 'missing-on-cloudflare', ...this.tokenFields(record) })
         }
       }
+      this.reportForeign(plan.foreign)
       result.ok = result.failed === 0
     } catch (error) {
-      this.emit({ type: 'reconcile-failed', time: this.isoNow(), error: messageOf(error), errorKind: errorKindOf(error) })
+      this.reconcileFailed(error)
       return result
     }
     this.emit({
@@ -621,16 +637,32 @@ export class Reaper {
       orphansDeleted: result.orphansDeleted,
       missing: result.missing,
       pendingDropped: result.pendingDropped,
+      foreign: result.foreign.length,
     })
     if (this.started && !this.stopped) void this.sweep()
     return result
   }
 
-  private async patch(record: TokenRecord, patch: Partial<TokenRecord>): Promise<void> {
-    await this.vault.update((state) => {
-      const stored = state.tokens.find((token) => token.name === record.name && token.tokenId === record.tokenId)
-      if (stored) Object.assign(stored, patch)
-    })
+  /**
+   * Reports a failed reconcile. The same failure again (no minting credential stored, an outage)
+   * is reported once per reconcile interval, not on every periodic attempt.
+   */
+  private reconcileFailed(error: unknown): void {
+    const message = messageOf(error)
+    const now = this.now()
+    const interval = this.options.reconcileIntervalMs ?? REAPER_DEFAULTS.reconcileIntervalMs
+    if (this.lastReconcileError?.message === message && now - this.lastReconcileError.at < interval) return
+    this.lastReconcileError = { message, at: now }
+    this.emit({ type: 'reconcile-failed', time: this.isoNow(), error: message, errorKind: errorKindOf(error) })
+  }
+
+  /** Reports live tokens this vault does not own; audited only when the set changes, so an hourly reconcile does not flood the log. */
+  private reportForeign(foreign: ForeignToken[]): void {
+    const key = foreign.map((token) => token.id).sort().join(',')
+    const changed = key !== this.lastForeignKey
+    this.lastForeignKey = key
+    if (foreign.length === 0) return
+    this.emit({ type: 'foreign-tokens', time: this.isoNow(), tokens: foreign }, changed)
   }
 
   /**
@@ -655,21 +687,27 @@ export class Reaper {
     return { time: this.isoNow(), token: record.name, tokenId: record.tokenId, fingerprint: record.fingerprint }
   }
 
-  private emit(event: TokenEvent, audit = true): void {
-    if (audit && this.options.audit !== false && event.type !== 'reconciled' && event.type !== 'rate-limited') {
-      try {
-        const fields = 'token' in event ? { token: event.token, tokenId: event.tokenId, fingerprint: event.fingerprint } : {}
-        const detail =
-          event.type === 'delete-failed' || event.type === 'reconcile-failed'
-            ? event.error
-            : event.type === 'orphan-deleted' || event.type === 'deleted'
-              ? event.reason
+  /** Appends `event` to the audit log (not `reconciled` or `rate-limited`, which are status, not history). */
+  private audit(event: TokenEvent): void {
+    if (this.options.audit === false || event.type === 'reconciled' || event.type === 'rate-limited') return
+    try {
+      const fields = 'token' in event ? { token: event.token, tokenId: event.tokenId, fingerprint: event.fingerprint } : {}
+      const detail =
+        event.type === 'delete-failed' || event.type === 'reconcile-failed'
+          ? event.error
+          : event.type === 'orphan-deleted' || event.type === 'deleted'
+            ? event.reason
+            : event.type === 'foreign-tokens'
+              ? `not this vault's, left alone: ${event.tokens.map((token) => `${token.name} (${token.id})`).join(', ')}`
               : undefined
-        appendAudit(this.vault.paths.audit, { event: event.type, ...fields, ...(detail ? { detail } : {}) })
-      } catch {
-        // The audit log is a record, not a precondition: a full disk must not stop deletions.
-      }
+      appendAudit(this.vault.paths.audit, { event: event.type, ...fields, ...(detail ? { detail } : {}) })
+    } catch {
+      // The audit log is a record, not a precondition: a full disk must not stop deletions.
     }
+  }
+
+  private emit(event: TokenEvent, audit = true): void {
+    if (audit) this.audit(event)
     try {
       this.options.onEvent?.(event)
     } catch {

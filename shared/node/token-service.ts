@@ -6,11 +6,12 @@ import { userInfo } from 'node:os'
 import { UserError } from '../common/errors'
 import { DEFAULT_NAME_PREFIX, type SettingsInput } from '../common/guards'
 import type { State } from '../common/state'
-import { slugifyTokenNameSegment } from '../common/token-name'
+import { parseTokenName, slugifyTokenNameSegment } from '../common/token-name'
 import { appendAudit } from './audit'
 import { CloudflareApiError, type ApiTokenInfo, type TokenApi } from './cloudflare'
 import { findMintingRecord, NoMintingCredentialError, openMintingClient, type MintingClientOptions } from './minting-credential'
-import { forgetLocally, isMintedRecord, isOwnTokenName, ownerMismatch, ownTokenPrefixes, patchRecord, protectedTokens } from './token-records'
+import { intentTokens, isExpired, recordedIds, type ForeignToken } from './ownership'
+import { isMintedRecord, ownerMismatch } from './token-records'
 import type { Vault } from './vault'
 
 /** The OS user name as a token name segment: the owner when neither the request nor settings name one. */
@@ -86,21 +87,26 @@ export async function revokeToken(vault: Vault, name: string, options: MintingCl
   const api = await openMintingClient(vault, clientOptions(options))
   const mismatch = ownerMismatch(api, record)
   if (mismatch) throw new UserError(`cannot revoke ${mismatch}`)
-  const ids = record.tokenId !== null ? [record.tokenId] : (await api.listTokens()).filter((token) => token.name === name).map((token) => token.id)
-  await patchRecord(vault, name, { status: 'deleting' }, record.tokenId)
+  // An unfinished mint has no id yet: its token is the one on Cloudflare that matches its intent, never just any of that name.
+  const ids =
+    record.tokenId !== null
+      ? [record.tokenId]
+      : intentTokens(await api.listTokens(), { ...(await vault.readState()), tokens: [record] }).map(({ token }) => token.id)
+  await vault.patch(name, { status: 'deleting' }, record.tokenId)
   let alreadyGone = true
   try {
     for (const id of ids) if ((await deleteOnCloudflare(api, id)) === 'deleted') alreadyGone = false
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error)
-    await patchRecord(vault, name, { status: 'delete-failed', lastError: message, attempts: (record.attempts ?? 0) + 1 }, record.tokenId)
+    await vault.patch(name, { status: 'delete-failed', lastError: message, attempts: (record.attempts ?? 0) + 1 }, record.tokenId)
     throw new UserError(
       `could not delete ${name} on Cloudflare: ${message} It stays in cfwrap marked delete-failed; run \`cfwrap --revoke ${name}\` again ` +
         '(the tray app or `cfwrap --daemon` also retries temporary tokens).',
     )
   }
-  await forgetLocally(vault, name, record.tokenId)
+  // Audit first: the deletion on Cloudflare is done, a kill before the record goes must not lose its line.
   appendAudit(vault.paths.audit, { event: 'deleted', token: name, tokenId: record.tokenId, fingerprint: record.fingerprint, detail: 'revoked' })
+  await vault.forget(name, { tokenId: record.tokenId })
   return alreadyGone ? 'already-gone' : 'deleted'
 }
 
@@ -129,14 +135,18 @@ export interface RevokeAllResult {
   /** Records forgotten locally (keychain and state). */
   forgotten: number
   failures: { name: string; error: string }[]
-  /** Set when cfwrap's tokens could not be listed on Cloudflare (only the vault's were deleted). */
+  /** Set when the tokens could not be listed on Cloudflare (unfinished mints could not be looked for). */
   listProblem: string | null
+  /** Live tokens on Cloudflare named like cfwrap's that this vault did not record: left alone, listed for the person to check. */
+  foreign: ForeignToken[]
   rotateAlso: string[]
 }
 
 /**
- * The incident button: deletes every token cfwrap minted, on Cloudflare (the vault's, plus every
- * cfwrap-named token Cloudflare lists) and locally, and says what else to rotate.
+ * The incident button: deletes every token this vault minted, on Cloudflare and locally, and says
+ * what else to rotate. "Minted" is what the vault recorded (token ids, and the tokens of its own
+ * unfinished mints); a token that is only named like cfwrap's may be another vault's (CI, another
+ * machine) and is listed, never deleted.
  */
 export async function revokeAllTokens(vault: Vault, options: MintingClientOptions = {}): Promise<RevokeAllResult> {
   const state = await vault.readState()
@@ -144,18 +154,16 @@ export async function revokeAllTokens(vault: Vault, options: MintingClientOption
   const minting = await findMintingRecord(vault)
   if (!minting) throw new NoMintingCredentialError()
   const api = await openMintingClient(vault, clientOptions(options))
-  const prefixes = ownTokenPrefixes(state)
-  const { ids: protectedIds, names: protectedNames } = protectedTokens(state)
   let remote: ApiTokenInfo[] = []
   let listProblem: string | null = null
   try {
-    remote = (await api.listTokens()).filter((token) => isOwnTokenName(token.name, prefixes) && !protectedIds.has(token.id) && !protectedNames.has(token.name))
+    remote = await api.listTokens()
   } catch (error) {
     listProblem = error instanceof Error ? error.message : String(error)
   }
-  // Everything to delete, by id: cfwrap's tokens listed on Cloudflare, plus every id the vault knows.
+  // Everything to delete, by id: every id the vault recorded, plus the tokens of its unfinished mints.
   const targets = new Map<string, string>()
-  for (const token of remote) targets.set(token.id, token.name)
+  for (const { token } of intentTokens(remote, state)) targets.set(token.id, token.name)
   const failures = new Map<string, string>()
   for (const record of minted) {
     if (!record.tokenId) continue
@@ -164,6 +172,10 @@ export async function revokeAllTokens(vault: Vault, options: MintingClientOption
     const mismatch = ownerMismatch(api, record)
     if (mismatch) failures.set(record.tokenId, mismatch)
   }
+  const own = recordedIds(state)
+  const foreign = remote
+    .filter((token) => !own.has(token.id) && !targets.has(token.id) && !isExpired(token, Date.now()) && parseTokenName(token.name) !== null)
+    .map((token) => ({ id: token.id, name: token.name, status: token.status, expiresOn: token.expiresOn }))
   const deleted: string[] = []
   const alreadyGone: string[] = []
   await Promise.all(
@@ -177,28 +189,30 @@ export async function revokeAllTokens(vault: Vault, options: MintingClientOption
       }
     }),
   )
+  appendAudit(vault.paths.audit, {
+    event: 'revoke-all',
+    detail:
+      `${deleted.length} deleted on Cloudflare, ${alreadyGone.length} already gone, ${failures.size} failed` +
+      (foreign.length > 0 ? `; left alone (not this vault's): ${foreign.map((token) => `${token.name} (${token.id})`).join(', ')}` : ''),
+  })
   // Locally: every minted record whose token is confirmed gone (pending ones too, when the list worked).
   let forgotten = 0
   const failedNames = new Set([...failures.keys()].map((id) => targets.get(id)))
   for (const record of minted) {
     const confirmed = record.tokenId ? !failures.has(record.tokenId) : listProblem === null && !failedNames.has(record.name)
     if (confirmed) {
-      if (await forgetLocally(vault, record.name, record.tokenId)) forgotten++
+      if (await vault.forget(record.name, { tokenId: record.tokenId })) forgotten++
     } else if (record.tokenId) {
-      await patchRecord(vault, record.name, { status: 'delete-failed', lastError: failures.get(record.tokenId) ?? listProblem ?? 'not confirmed' }, record.tokenId)
+      await vault.patch(record.name, { status: 'delete-failed', lastError: failures.get(record.tokenId) ?? listProblem ?? 'not confirmed' }, record.tokenId)
     }
   }
-  appendAudit(vault.paths.audit, {
-    event: 'revoke-all',
-    detail: `${deleted.length} deleted on Cloudflare, ${alreadyGone.length} already gone, ${forgotten} removed locally, ${failures.size} failed`,
-  })
   return {
     deleted,
     alreadyGone,
     forgotten,
     failures: [...failures].map(([id, error]) => ({ name: targets.get(id) ?? id, error })),
     listProblem,
+    foreign,
     rotateAlso: rotationAdvice(await vault.readState(), vault.paths.audit),
   }
 }
-

@@ -166,38 +166,54 @@ export class Vault {
     try {
       await this.secrets.set(this.keychainAccount(record.name), secret)
     } catch (error) {
-      await this.update((state) => {
-        state.tokens = state.tokens.filter((token) => token.name !== record.name)
-      })
+      await this.update((state) => dropRecord(state, record.name))
       throw error
     }
-    await this.setStatus(record.name, 'active')
+    await this.patch(record.name, { status: 'active' })
     return { ...record, status: 'active' }
   }
 
-  /** Changes one record's status (and optionally its last error) under the lock. */
-  async setStatus(name: string, status: TokenRecord['status'], lastError?: string | null): Promise<void> {
-    await this.update((state) => {
-      const token = state.tokens.find((t) => t.name === name)
-      if (!token) return
-      token.status = status
-      if (lastError !== undefined) token.lastError = lastError
+  /**
+   * Forgets token `name` locally: the keychain item first, then the record and its bindings, so a
+   * crash in between leaves a record without a secret (reported, and removable again) rather than
+   * a secret nobody knows about. With `tokenId`, only the record of that token; with `onlyIf`, only
+   * a record that passes it. Safe to repeat; false when there was nothing to forget.
+   */
+  async forget(name: string, options: { tokenId?: string | null; onlyIf?: (record: TokenRecord) => boolean } = {}): Promise<boolean> {
+    const matches = (record: TokenRecord): boolean =>
+      record.name === name && (options.tokenId === undefined || record.tokenId === options.tokenId) && (options.onlyIf?.(record) ?? true)
+    // Even without a record the secret may be there (a crash after the record went): delete it first.
+    await this.secrets.delete(this.keychainAccount(name))
+    return this.update((state) => {
+      const record = state.tokens.find(matches)
+      return record ? dropRecord(state, name, record.tokenId) : false
     })
   }
 
-  /**
-   * Forgets token `name` locally: the keychain item first, then the metadata, so a crash in
-   * between leaves a record without a secret (reported, and removable again) rather than a
-   * secret nobody knows about.
-   */
+  /** Changes fields of record `name` (only if it still has `tokenId`, when given); false when there is no such record. */
+  async patch(name: string, patch: Partial<TokenRecord>, tokenId?: string | null): Promise<boolean> {
+    return this.update((state) => {
+      const record = state.tokens.find((token) => token.name === name && (tokenId === undefined || token.tokenId === tokenId))
+      if (!record) return false
+      Object.assign(record, patch)
+      return true
+    })
+  }
+
+  /** {@link forget} for a command: the record it forgot, or a clear error when there is none. */
   async removeLocal(name: string): Promise<TokenRecord> {
     const record = await this.find(name)
     if (!record) throw new UserError(`no token named ${name}; \`cfwrap --list\` shows the tokens you have.`)
-    await this.secrets.delete(this.keychainAccount(name))
-    await this.update((state) => {
-      state.tokens = state.tokens.filter((token) => token.name !== name)
-      for (const [dir, bound] of Object.entries(state.bindings)) if (bound === name) delete state.bindings[dir]
-    })
+    await this.forget(name)
     return record
   }
+}
+
+/** Removes the record `name` (only if it still has `tokenId`, when given) and its directory bindings, inside an {@link Vault.update}. Returns whether it was there. */
+export function dropRecord(state: State, name: string, tokenId?: string | null): boolean {
+  const before = state.tokens.length
+  state.tokens = state.tokens.filter((token) => token.name !== name || (tokenId !== undefined && token.tokenId !== tokenId))
+  if (state.tokens.length === before) return false
+  for (const [dir, bound] of Object.entries(state.bindings)) if (bound === name) delete state.bindings[dir]
+  return true
 }

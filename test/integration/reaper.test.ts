@@ -267,7 +267,7 @@ describe('faults', () => {
 })
 
 describe('reconcile', () => {
-  it('deletes orphans, duplicates and crashed mints; leaves foreign, dashboard and in-progress tokens; reports missing ones', async () => {
+  it('deletes crashed mints of this vault; leaves look-alikes, duplicates, dashboard and in-progress tokens and reports them; reports missing ones', async () => {
     world = await makeWorld()
     const fake = world.fake
     const seed = (name: string, expiresOn: number | null = Date.now() + 3_600_000) => fake.seedToken({ name, permissions: [{ name: 'Workers Scripts Write' }], expiresOn })
@@ -298,13 +298,17 @@ describe('reconcile', () => {
       owner: 'user',
       pendingPid: pid,
     })
-    const crashed = seed('cfwrap:demo:dev:workers-deploy:crashed')
-    const inProgress = seed('cfwrap:demo:dev:workers-deploy:busy')
+    // The crashed mint's token carries the deadline its intent recorded; a same-named token with another deadline is someone else's.
+    const crashedRecord = pending('cfwrap:demo:dev:workers-deploy:crashed', deadPid)
+    const crashed = seed(crashedRecord.name, Date.parse(crashedRecord.expiresAt as string))
+    const sameNameOtherVault = seed(crashedRecord.name, Date.parse(crashedRecord.expiresAt as string) + 3_600_000)
+    const busyRecord = pending('cfwrap:demo:dev:workers-deploy:busy', sleeper.pid as number)
+    const inProgress = seed(busyRecord.name, Date.parse(busyRecord.expiresAt as string))
     await world.vault.update((state) => {
       state.tokens.push(
-        pending('cfwrap:demo:dev:workers-deploy:crashed', deadPid),
+        crashedRecord,
         pending('cfwrap:demo:dev:workers-deploy:nevercreated', deadPid),
-        pending('cfwrap:demo:dev:workers-deploy:busy', sleeper.pid as number),
+        busyRecord,
       )
     })
     // A stored token deleted in the dashboard before its deadline, and one past its deadline that is gone too.
@@ -316,12 +320,17 @@ describe('reconcile', () => {
 
     const { reaper, events } = makeReaper(world)
     const result = await reaper.reconcile()
-    expect(result).toMatchObject({ ok: true, orphansDeleted: 3, missing: 1, pendingDropped: 2 })
+    expect(result).toMatchObject({ ok: true, orphansDeleted: 1, missing: 1, pendingDropped: 2 })
     const orphanEvents = ofType(events, 'orphan-deleted').map((event) => `${event.reason} ${event.tokenId}`).sort()
-    expect(orphanEvents).toEqual([`crashed-mint ${crashed.id}`, `duplicate ${duplicate.id}`, `orphan ${orphan.id}`].sort())
-    // Still there: the minting credential, a foreign token, the dashboard token named like ours, the kept one, the busy mint's.
-    for (const id of [world.minting.id, foreign.id, dashboardLookalike.id, kept.tokenId as string, inProgress.id]) expect(fake.getToken(id)).toBeDefined()
-    for (const id of [orphan.id, duplicate.id, crashed.id]) expect(fake.getToken(id)).toBeUndefined()
+    expect(orphanEvents).toEqual([`crashed-mint ${crashed.id}`])
+    // Still there: the minting credential, a foreign token, the dashboard token named like ours, the kept one, the busy mint's,
+    // and the live look-alikes no record of this vault names by id: another vault's, so reported and never deleted.
+    for (const id of [world.minting.id, foreign.id, dashboardLookalike.id, kept.tokenId as string, inProgress.id, orphan.id, duplicate.id, sameNameOtherVault.id]) {
+      expect(fake.getToken(id)).toBeDefined()
+    }
+    expect(fake.getToken(crashed.id)).toBeUndefined()
+    expect(result.foreign.map((token) => token.id).sort()).toEqual([orphan.id, duplicate.id, sameNameOtherVault.id].sort())
+    expect(ofType(events, 'foreign-tokens').flatMap((event) => event.tokens.map((token) => token.id)).sort()).toEqual(result.foreign.map((token) => token.id).sort())
     const names = (await world.vault.list()).map((token) => `${token.name} ${token.status}`)
     expect(names).toContain('cfwrap:demo:dev:workers-deploy:busy pending')
     expect(names).toContain('cfwrap:demo:dev:workers-deploy:missing missing')
@@ -344,7 +353,8 @@ describe('reconcile', () => {
     for (let i = 0; i < 120; i++) world.fake.seedToken({ name: `cfwrap:bulk:dev:workers-deploy:o${i}`, permissions: [{ name: 'Workers Scripts Write' }], expiresOn: Date.now() - 1000 })
     const { reaper } = makeReaper(world)
     const result = await reaper.reconcile()
-    expect(result).toMatchObject({ ok: true, seen: 120, orphansDeleted: 120 })
+    // Expired and named like cfwrap's: dead already, so deleted although this vault never recorded them.
+    expect(result).toMatchObject({ ok: true, seen: 0, orphansDeleted: 120 })
     const pages = world.fake.requests.filter((request) => request.method === 'GET' && request.path === '/user/tokens').map((request) => request.query.page)
     expect(pages).toEqual(['1', '2', '3'])
     expect(world.fake.listTokens().map((token) => token.name)).toEqual(['dashboard minting token'])

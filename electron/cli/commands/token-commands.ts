@@ -195,9 +195,7 @@ async function revokeAllCommand(invocation: Invocation): Promise<number> {
     if (!process.stdin.isTTY) {
       throw new UsageError('--revoke-all deletes every token cfwrap minted, on Cloudflare and here; there is no terminal to ask, so pass --yes to confirm.')
     }
-    const ok = await confirmOnTerminal(
-      `Delete all ${minted.length} tokens cfwrap minted (and any other cfwrap-named token on Cloudflare)? Type "yes" to go on: `,
-    )
+    const ok = await confirmOnTerminal(`Delete all ${minted.length} tokens this vault minted, on Cloudflare and here? Type "yes" to go on: `)
     if (!ok) {
       process.stderr.write('cancelled; nothing was deleted.\n')
       return 1
@@ -216,6 +214,12 @@ async function revokeAllCommand(invocation: Invocation): Promise<number> {
   )
   if (result.listProblem) printError(`could not list cfwrap's tokens on Cloudflare (${result.listProblem}); only the tokens in this vault were deleted. Run --revoke-all again once Cloudflare answers.`)
   for (const failure of result.failures) printError(`not deleted: ${failure.error}`)
+  if (result.foreign.length > 0) {
+    process.stdout.write(
+      `Left alone: ${result.foreign.length} live token${result.foreign.length === 1 ? '' : 's'} named like cfwrap's that this vault did not mint ` +
+        `(another machine's, CI's, or made in the dashboard); check them in the dashboard:\n${result.foreign.map((token) => `  ${token.name} (${token.id})\n`).join('')}`,
+    )
+  }
   printRotationAdvice(result.rotateAlso)
   return result.failures.length > 0 || result.listProblem ? 1 : 0
 }
@@ -247,14 +251,20 @@ async function reapCommand(invocation: Invocation): Promise<number> {
   const stillFailing = records.filter((record) => record.status === 'delete-failed')
   const failed = result.failed > 0 || !result.reconcile.ok
   if (json) {
-    process.stdout.write(`${JSON.stringify({ ok: !failed, deleted: result.deleted, failed: result.failed, reconcile: result.reconcile, events })}\n`)
+    const { foreign, ...reconcile } = result.reconcile
+    process.stdout.write(`${JSON.stringify({ ok: !failed, deleted: result.deleted, failed: result.failed, foreign, reconcile, events })}\n`)
   } else {
     process.stdout.write(
-      `reap: ${result.deleted} deleted at their deadline, ${result.reconcile.orphansDeleted} orphans deleted, ` +
+      `reap: ${result.deleted} deleted at their deadline, ${result.reconcile.orphansDeleted} dead tokens deleted, ` +
         `${result.reconcile.pendingDropped} unfinished mints cleaned up, ${result.failed + result.reconcile.failed} failed` +
         `${result.reconcile.ok ? '' : ' (could not reconcile with Cloudflare)'}.\n`,
     )
     for (const record of stillFailing) printError(`${record.name}: ${record.lastError ?? 'delete failed'} (attempt ${record.attempts ?? 1})`)
+    if (result.reconcile.foreign.length > 0) {
+      process.stdout.write(
+        `not this vault's, left alone: ${result.reconcile.foreign.map((token) => `${token.name} (${token.id})`).join(', ')}\n`,
+      )
+    }
   }
   return failed ? 1 : 0
 }
