@@ -1,21 +1,18 @@
-import { appendFileSync, closeSync, fstatSync, openSync, readSync } from 'node:fs'
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs'
 import { dirname } from 'node:path'
 import { AuditEventSchema, type AuditEvent } from '../common/state'
-import { ensurePrivateDir } from './fs-atomic'
+import { appendPrivateFile, ensurePrivateDir } from './private-files'
 
 /**
  * Appends one event to the JSON-lines audit log (mode 0600). Appending, not rewriting: each event
  * is a single write with O_APPEND, which concurrent processes cannot interleave, so no lock is needed.
+ * Never through a link: a planted `audit.jsonl` symlink into a shell profile must not become a way
+ * to write text (a cwd named `$(…)`) into a file that a shell later runs.
  */
 export function appendAudit(auditPath: string, event: Omit<AuditEvent, 'time'> & { time?: string }): void {
   const line = `${JSON.stringify({ time: new Date().toISOString(), ...event })}\n`
-  try {
-    appendFileSync(auditPath, line, { mode: 0o600 })
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error
-    ensurePrivateDir(dirname(auditPath))
-    appendFileSync(auditPath, line, { mode: 0o600 })
-  }
+  ensurePrivateDir(dirname(auditPath))
+  appendPrivateFile(auditPath, line)
 }
 
 // The log only grows; the app re-reads it on every change, so only its end is read.
@@ -23,9 +20,11 @@ const TAIL_BYTES = 512 * 1024
 
 /** The last `bytes` of a file as text, starting at a line boundary. */
 function readTail(path: string, bytes: number): string {
-  const fd = openSync(path, 'r')
+  const fd = openSync(path, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0) | (constants.O_NONBLOCK ?? 0))
   try {
-    const size = fstatSync(fd).size
+    const stats = fstatSync(fd)
+    if (!stats.isFile()) return ''
+    const size = stats.size
     const start = Math.max(0, size - bytes)
     const buffer = Buffer.alloc(size - start)
     readSync(fd, buffer, 0, buffer.length, start)
@@ -43,7 +42,8 @@ export function readAudit(auditPath: string, limit = 200): AuditEvent[] {
   try {
     text = readTail(auditPath, TAIL_BYTES)
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return []
+    // Absent, or a link or FIFO planted in its place (which is never read): no events to show.
+    if (['ENOENT', 'ELOOP'].includes((error as NodeJS.ErrnoException).code ?? '')) return []
     throw error
   }
   const events: AuditEvent[] = []

@@ -3,11 +3,6 @@ import { dirname, basename, join } from 'node:path'
 
 let tempCounter = 0
 
-/** Creates a directory (and parents) readable only by the owner. */
-export function ensurePrivateDir(dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 })
-}
-
 /**
  * Replaces `path` with `data` atomically: readers see the old file or the new one, never a torn
  * write, and a crash leaves at worst a stray temp file. The file is created with mode 0600.
@@ -15,7 +10,8 @@ export function ensurePrivateDir(dir: string): void {
  * of start-up.
  */
 export function writeFileAtomic(path: string, data: string): void {
-  ensurePrivateDir(dirname(path))
+  // New directories are 0700; an existing one is left as it is (the vault checks its own with checkPrivateDir).
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
   // Unique per process and call; 'wx' refuses to reuse a name, so no randomness is needed.
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${++tempCounter}.${Date.now()}.tmp`)
   const fd = openSync(temp, 'wx', 0o600)

@@ -18,7 +18,7 @@ export function configDir(
 
 /** Files inside a cfwrap config directory. */
 export function storePaths(dir: string): { dir: string; state: string; audit: string; lock: string } {
-  return { dir, state: join(dir, 'state.json'), audit: join(dir, 'audit.jsonl'), lock: join(dir, 'state.lock') }
+  return { dir, state: join(dir, 'state.json'), audit: join(dir, 'audit.jsonl'), lock: join(dir, 'state.json.lock') }
 }
 
 /**

@@ -1,21 +1,33 @@
-import { readFileSync, renameSync } from 'node:fs'
+import { readdirSync, renameSync } from 'node:fs'
 import { prettifyError } from 'zod/mini'
 import { UserError } from '../common/errors'
-import { emptyState, StateSchema, type State, type TokenRecord } from '../common/state'
-import { ensurePrivateDir, writeFileAtomic } from './fs-atomic'
-import { lazyLoad } from './lazy-load'
+import { emptyState, StateSchema, TokenRecordSchema, type State, type TokenRecord } from '../common/state'
+import { writeFileAtomic } from './fs-atomic'
 import { createKeychainStore, type SecretStore } from './keychain'
 import { configDir, keychainAccount, keychainNamespace, namespaceOf, storePaths } from './paths'
+import { checkPrivateDir, ensurePrivateDir, readPrivateFile } from './private-files'
+import { acquireLock } from './state-lock'
 
-/** The state file could not be parsed; it has been moved aside (never deleted) and the message says where. */
+/**
+ * The state file could not be parsed and this process had no good copy to put back; it has been moved
+ * aside (never deleted) and the message says where.
+ */
 export class CorruptStateError extends UserError {
   override name = 'CorruptStateError'
-  constructor(
-    message: string,
-    readonly movedTo: string | null,
-  ) {
-    super(message, 1)
-  }
+}
+
+/** Something that happened to the state file and that a person should hear about. */
+export interface StateProblem {
+  /**
+   * `restored`: the file was damaged and this process wrote back the last good state it held;
+   * `repaired`: records that failed validation were dropped (their keychain items too), the rest kept;
+   * `damaged`: a damaged copy that nobody could restore is waiting for the person (until it is moved away).
+   */
+  kind: 'restored' | 'repaired' | 'damaged'
+  /** One plain sentence. */
+  message: string
+  /** Where the damaged file is now. */
+  file: string
 }
 
 /** Options for {@link Vault.open}. */
@@ -26,13 +38,61 @@ export interface VaultOptions {
   secrets?: SecretStore
 }
 
+/** Prefix of the copies of a damaged state file that no process could restore (see {@link Vault.problems}). */
+const DAMAGED_PREFIX = 'state.json.corrupt-'
+
+function stamp(): string {
+  return new Date().toISOString().replace(/[:.]/g, '-')
+}
+
+type Parsed = { ok: true; state: State } | { ok: false; problem: string; salvaged: State | null; dropped: string[] }
+
+/**
+ * Parses the state file's text. JSON whose records are only partly valid is salvaged: the valid
+ * records (and bindings, settings) are kept, the names of the dropped ones returned.
+ */
+function parseState(text: string): Parsed {
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (error) {
+    return { ok: false, problem: (error as Error).message, salvaged: null, dropped: [] }
+  }
+  const result = StateSchema.safeParse(json)
+  if (result.success) return { ok: true, state: result.data }
+  const problem = prettifyError(result.error).split('\n').slice(0, 3).join('; ')
+  const raw = json as { tokens?: unknown }
+  if (typeof json !== 'object' || json === null || !Array.isArray(raw.tokens)) return { ok: false, problem, salvaged: null, dropped: [] }
+  const kept: TokenRecord[] = []
+  const dropped: string[] = []
+  for (const entry of raw.tokens) {
+    const record = TokenRecordSchema.safeParse(entry)
+    if (record.success) kept.push(record.data)
+    else if (typeof (entry as { name?: unknown })?.name === 'string') dropped.push((entry as { name: string }).name)
+  }
+  const rest = StateSchema.safeParse({ ...(json as object), tokens: kept })
+  const salvaged = rest.success ? rest.data : StateSchema.safeParse({ version: 1, tokens: kept, bindings: {} }).data ?? null
+  return { ok: false, problem, salvaged, dropped }
+}
+
 /**
  * Token metadata in a JSON state file plus secrets in the OS keychain. The state file is written
  * atomically under a cross-process lock, because the tray app, the daemon and any number of
  * `cfwrap` processes share it.
+ *
+ * A damaged state file (truncated, hand-edited) must neither stop the reaper nor lose records: the
+ * vault keeps the last good state it read or wrote, and when the file turns out damaged it moves
+ * the file aside and writes that state back. Records that fail validation in otherwise good JSON
+ * are dropped with their keychain items (never a secret without a record). Only a process that had
+ * no good copy (a fresh CLI run) leaves the damage to the person, and every surface keeps saying so
+ * until the damaged copy is moved away ({@link problems}).
  */
 export class Vault {
   readonly paths: ReturnType<typeof storePaths>
+  /** The last state this process read or wrote intact, as text (re-parsed only to restore it). */
+  private lastGood: { text: string; hasTokens: boolean } | null = null
+  private readonly notices: StateProblem[] = []
+  private readonly problemListeners = new Set<(problem: StateProblem) => void>()
 
   private constructor(
     readonly dir: string,
@@ -56,43 +116,124 @@ export class Vault {
     return keychainAccount(this.namespace, name)
   }
 
-  /** Reads and validates the state file (no lock: writers replace it atomically). */
+  /** Reads and validates the state file (no lock: writers replace it atomically); a damaged file is recovered as described above. */
   async readState(): Promise<State> {
-    let text: string
-    try {
-      text = readFileSync(this.paths.state, 'utf8')
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return emptyState()
-      throw new UserError(`cfwrap cannot read its state file ${this.paths.state}: ${(error as Error).message}.`)
-    }
-    let parsed: unknown
-    let problem: string
-    try {
-      parsed = JSON.parse(text)
-      const result = StateSchema.safeParse(parsed)
-      if (result.success) return result.data
-      problem = prettifyError(result.error).split('\n').slice(0, 3).join('; ')
-    } catch (error) {
-      problem = (error as Error).message
-    }
-    throw this.moveCorruptStateAside(problem)
+    return this.load(false)
   }
 
-  private moveCorruptStateAside(problem: string): CorruptStateError {
-    const movedTo = `${this.paths.state}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`
+  /**
+   * What a person should hear about the state file: what this process restored or repaired, and
+   * every damaged copy still waiting in the directory (until it is moved away, which resolves it).
+   */
+  problems(): StateProblem[] {
+    let damaged: string[] = []
     try {
-      renameSync(this.paths.state, movedTo)
+      damaged = readdirSync(this.dir).filter((entry) => entry.startsWith(DAMAGED_PREFIX))
     } catch {
-      // Another process moved it first; report without a path rather than lose the error.
-      return new CorruptStateError(
-        `cfwrap's state file ${this.paths.state} is corrupt (${problem}); it was moved aside by another cfwrap process. Secrets are still in the keychain.`,
-        null,
+      // No directory yet: nothing damaged.
+    }
+    return [
+      ...this.notices,
+      ...damaged.map((entry) => ({
+        kind: 'damaged' as const,
+        file: `${this.dir}/${entry}`,
+        message:
+          `cfwrap's state file was damaged and no good copy was at hand; the damaged file is ${this.dir}/${entry}. Tokens recorded only there are not ` +
+          `reaped until you repair it and move it back to ${this.paths.state} (or delete it once nothing in it is needed).`,
+      })),
+    ]
+  }
+
+  /** Calls `listener` whenever this vault restores or repairs the state file; returns an unsubscribe function. */
+  onProblem(listener: (problem: StateProblem) => void): () => void {
+    this.problemListeners.add(listener)
+    return () => this.problemListeners.delete(listener)
+  }
+
+  private async load(locked: boolean): Promise<State> {
+    checkPrivateDir(this.dir)
+    let text: string
+    try {
+      text = readPrivateFile(this.paths.state)
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
+        // Gone while this process held records: the same damage as a truncated file.
+        if (this.lastGood?.hasTokens) return this.recover(locked, null, 'the file was deleted')
+        return emptyState()
+      }
+      if (error instanceof UserError) throw error
+      throw new UserError(`cfwrap cannot read its state file ${this.paths.state}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}.`)
+    }
+    const parsed = parseState(text)
+    if (parsed.ok) {
+      this.lastGood = { text, hasTokens: parsed.state.tokens.length > 0 }
+      return parsed.state
+    }
+    return this.recover(locked, parsed, parsed.problem)
+  }
+
+  /** Recovers from a damaged state file under the lock (see the class comment). */
+  private async recover(locked: boolean, parsed: Extract<Parsed, { ok: false }> | null, problem: string): Promise<State> {
+    if (!locked) return this.withLock(() => this.load(true))
+    const remembered = this.lastGood ? parseState(this.lastGood.text) : null
+    const restoreFrom = remembered?.ok && !(parsed?.salvaged && parsed.salvaged.tokens.length > 0) ? remembered.state : null
+    const useSalvage = restoreFrom === null && parsed?.salvaged ? parsed.salvaged : null
+    if (!restoreFrom && !useSalvage) {
+      if (parsed === null) return emptyState()
+      const movedTo = `${this.dir}/${DAMAGED_PREFIX}${stamp()}`
+      renameSync(this.paths.state, movedTo)
+      throw new CorruptStateError(
+        `cfwrap's state file was damaged (${problem}) and has been moved to ${movedTo}; nothing was deleted and the secrets are still in the keychain: ` +
+          `repair that file and move it back to ${this.paths.state}, or delete it and re-add your tokens.`,
       )
     }
-    return new CorruptStateError(
-      `cfwrap's state file was corrupt (${problem}) and has been moved to ${movedTo}; nothing was deleted and the secrets are still in the keychain: repair that file and move it back to ${this.paths.state}, or re-add your tokens.`,
-      movedTo,
-    )
+    const movedTo = `${this.paths.state}.damaged-${stamp()}`
+    if (parsed !== null) renameSync(this.paths.state, movedTo)
+    const state = (useSalvage ?? restoreFrom) as State
+    this.write(state)
+    let notice: StateProblem
+    if (useSalvage) {
+      // Never a secret without a record: the dropped records' keychain items go too.
+      for (const name of parsed?.dropped ?? []) await this.secrets.delete(this.keychainAccount(name)).catch(() => false)
+      notice = {
+        kind: 'repaired',
+        file: movedTo,
+        message: `cfwrap's state file had ${parsed?.dropped.length ?? 0} invalid record(s) (${problem}); they were dropped with their keychain items, the rest kept. The original is at ${movedTo}.`,
+      }
+    } else {
+      notice = {
+        kind: 'restored',
+        file: parsed === null ? this.paths.state : movedTo,
+        message:
+          `cfwrap's state file was damaged (${problem}); the last good state this process held was written back, so nothing was lost` +
+          (parsed === null ? '.' : `. The damaged file is at ${movedTo}.`),
+      }
+    }
+    this.notices.push(notice)
+    for (const listener of this.problemListeners) {
+      try {
+        listener(notice)
+      } catch {
+        // A listener's failure must not undo the recovery.
+      }
+    }
+    return structuredClone(state)
+  }
+
+  private write(state: State): void {
+    const text = `${JSON.stringify(state, null, 2)}\n`
+    writeFileAtomic(this.paths.state, text)
+    this.lastGood = { text, hasTokens: state.tokens.length > 0 }
+  }
+
+  private async withLock<T>(work: () => Promise<T>): Promise<T> {
+    ensurePrivateDir(this.dir)
+    const release = await acquireLock(this.paths.lock)
+    try {
+      return await work()
+    } finally {
+      release()
+    }
   }
 
   /**
@@ -100,23 +241,12 @@ export class Vault {
    * atomically. Returns what `mutate` returns.
    */
   async update<T>(mutate: (state: State) => T | Promise<T>): Promise<T> {
-    ensurePrivateDir(this.dir)
-    // Lazy: only writers pay for the lock library.
-    const { lock } = await lazyLoad<typeof import('proper-lockfile')>('proper-lockfile', () => import('proper-lockfile'))
-    const release = await lock(this.paths.state, {
-      lockfilePath: this.paths.lock,
-      realpath: false,
-      stale: 10_000,
-      retries: { retries: 200, factor: 1.2, minTimeout: 5, maxTimeout: 100 },
-    })
-    try {
-      const state = await this.readState()
+    return this.withLock(async () => {
+      const state = await this.load(true)
       const result = await mutate(state)
-      writeFileAtomic(this.paths.state, `${JSON.stringify(state, null, 2)}\n`)
+      this.write(state)
       return result
-    } finally {
-      await release()
-    }
+    })
   }
 
   /** All token records. */

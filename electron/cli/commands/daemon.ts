@@ -53,8 +53,7 @@ export async function daemonCommand(invocation: Invocation): Promise<number> {
   const watch = (invocation.options['--watch'] as string[] | undefined) ?? []
   for (const path of watch) if (!path) throw new UsageError('--watch needs a directory.')
   // Listen for the stop signals before starting, so a signal during the first pass still stops cleanly.
-  // `on`, not `once`: proper-lockfile's signal-exit re-raises a signal when it finds itself the only
-  // listener left, which would kill the daemon in the middle of stopping. A second signal forces the exit.
+  // A second signal forces the exit.
   let signals = 0
   const stopSignal = new Promise<void>((resolve) => {
     const onSignal = (signal: NodeJS.Signals): void => {
