@@ -2,7 +2,7 @@
 // mode's code is imported lazily when that mode is chosen.
 import { UserError } from '../../shared/common/errors'
 import { parseArgs, type Invocation } from './args'
-import { printError } from './output'
+import { printError, printWarning } from './output'
 // Static on purpose: running a command is the hot path, so it lives in the entry file itself.
 import { runCommand } from './commands/run'
 
@@ -40,11 +40,19 @@ async function dispatch(invocation: Invocation): Promise<number> {
   }
 }
 
+/** Modes that print what is wrong with the state file after they ran (the run path stays quiet and fast). */
+const REPORTS_STATE_PROBLEMS = new Set<Invocation['mode']>(['add', 'list', 'remove', 'bind', 'unbind', 'setup', 'mint', 'revoke', 'revoke-all', 'reap', 'doctor'])
+
 /** Runs cfwrap with the given arguments and sets the exit code. */
 export async function main(argv: readonly string[]): Promise<void> {
+  let mode: Invocation['mode'] | null = null
   try {
-    process.exitCode = await dispatch(parseArgs(argv))
+    const invocation = parseArgs(argv)
+    mode = invocation.mode
+    process.exitCode = await dispatch(invocation)
   } catch (error) {
+    // The command's own error already says where the damaged file went.
+    if (error instanceof Error && error.name === 'CorruptStateError') mode = null
     if (error instanceof UserError) {
       printError(error.message)
       process.exitCode = error.exitCode
@@ -52,6 +60,14 @@ export async function main(argv: readonly string[]): Promise<void> {
       // Unexpected: show the message but not a stack (stacks can carry values from deep frames).
       printError(`unexpected error: ${error instanceof Error ? error.message : String(error)}`)
       process.exitCode = 1
+    }
+  }
+  if (mode !== null && REPORTS_STATE_PROBLEMS.has(mode)) {
+    try {
+      const { Vault } = await import('../../shared/node/vault')
+      for (const problem of Vault.open().problems()) printWarning(`cfwrap: warning: ${problem.message}`)
+    } catch {
+      // The state directory itself is unusable: the command has said so already.
     }
   }
 }

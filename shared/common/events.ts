@@ -123,6 +123,18 @@ export const TokenEventSchema = z.discriminatedUnion('type', [
     errorKind: ApiErrorKindSchema,
   }),
   z.object({
+    /**
+     * The state file was damaged: `restored` (the last good state was written back) or `repaired`
+     * (invalid records dropped) once; `damaged` (a copy nobody could restore waits for the person)
+     * again on every periodic sweep until it is moved away.
+     */
+    type: z.literal('state-problem'),
+    time: isoDate,
+    kind: z.enum(['restored', 'repaired', 'damaged']),
+    message: z.string(),
+    file: z.string(),
+  }),
+  z.object({
     /** The daemon (or the tray app's background services) is running; its first pass is under way. */
     type: z.literal('daemon-started'),
     time: isoDate,
@@ -178,6 +190,8 @@ export function describeTokenEvent(event: TokenEvent): string {
       return `could not reconcile with Cloudflare: ${event.error}`
     case 'sweep-failed':
       return `could not check token deadlines: ${event.error}`
+    case 'state-problem':
+      return event.message
     case 'daemon-started':
       return `daemon started (pid ${event.pid})`
     case 'daemon-stopped':

@@ -172,6 +172,8 @@ export class Reaper {
   private lastReconcileAt = -Infinity
   private lastReconcileError: { message: string; at: number } | null = null
   private lastForeignKey = ''
+  private readonly reportedDamage = new Set<string>()
+  private unsubscribeProblems: (() => void) | null = null
   private lastStateSignature = ''
   private started = false
   private stopped = false
@@ -188,12 +190,27 @@ export class Reaper {
   async start(): Promise<void> {
     if (this.started) return
     this.started = true
+    this.unsubscribeProblems = this.vault.onProblem((problem) => this.emit({ type: 'state-problem', time: this.isoNow(), ...problem }))
     this.lastStateSignature = this.stateSignature()
     this.intervals.push(
       this.timers.setInterval(() => this.periodic(), this.options.sweepIntervalMs ?? REAPER_DEFAULTS.sweepIntervalMs),
       this.timers.setInterval(() => this.checkStateFile(), this.options.stateCheckIntervalMs ?? REAPER_DEFAULTS.stateCheckIntervalMs),
     )
     await Promise.all([this.sweep(), this.reconcile()])
+    this.reportDamage()
+  }
+
+  /**
+   * Keeps saying that a damaged state file waits for the person (every periodic sweep, audited once
+   * per file): tokens recorded only in that copy are not reaped until it is repaired.
+   */
+  private reportDamage(): void {
+    for (const problem of this.vault.problems()) {
+      if (problem.kind !== 'damaged') continue
+      const first = !this.reportedDamage.has(problem.file)
+      this.reportedDamage.add(problem.file)
+      this.emit({ type: 'state-problem', time: this.isoNow(), ...problem }, first)
+    }
   }
 
   /**
@@ -202,6 +219,7 @@ export class Reaper {
    */
   async stop(): Promise<void> {
     this.stopped = true
+    this.unsubscribeProblems?.()
     if (this.deadlineTimer !== null) this.timers.clearTimeout(this.deadlineTimer)
     this.deadlineTimer = null
     for (const handle of this.intervals) this.timers.clearInterval(handle)
@@ -461,6 +479,7 @@ export class Reaper {
 
   private periodic(): void {
     if (this.stopped) return
+    this.reportDamage()
     void this.sweep()
     if (this.now() - this.lastReconcileAt >= (this.options.reconcileIntervalMs ?? REAPER_DEFAULTS.reconcileIntervalMs)) void this.reconcile()
   }

@@ -41,6 +41,9 @@ export interface VaultOptions {
 /** Prefix of the copies of a damaged state file that no process could restore (see {@link Vault.problems}). */
 const DAMAGED_PREFIX = 'state.json.corrupt-'
 
+/** What each vault directory's recoveries in this process were (per directory: several Vault objects may share one). */
+const noticesByDir = new Map<string, StateProblem[]>()
+
 function stamp(): string {
   return new Date().toISOString().replace(/[:.]/g, '-')
 }
@@ -91,7 +94,6 @@ export class Vault {
   readonly paths: ReturnType<typeof storePaths>
   /** The last state this process read or wrote intact, as text (re-parsed only to restore it). */
   private lastGood: { text: string; hasTokens: boolean } | null = null
-  private readonly notices: StateProblem[] = []
   private readonly problemListeners = new Set<(problem: StateProblem) => void>()
 
   private constructor(
@@ -133,7 +135,7 @@ export class Vault {
       // No directory yet: nothing damaged.
     }
     return [
-      ...this.notices,
+      ...(noticesByDir.get(this.dir) ?? []),
       ...damaged.map((entry) => ({
         kind: 'damaged' as const,
         file: `${this.dir}/${entry}`,
@@ -209,7 +211,7 @@ export class Vault {
           (parsed === null ? '.' : `. The damaged file is at ${movedTo}.`),
       }
     }
-    this.notices.push(notice)
+    noticesByDir.set(this.dir, [...(noticesByDir.get(this.dir) ?? []), notice])
     for (const listener of this.problemListeners) {
       try {
         listener(notice)
