@@ -1,5 +1,6 @@
 import * as z from 'zod/mini'
 import { UsageError } from '../../shared/common/errors'
+import { STORED_TOKEN_NAME } from './prefetch'
 
 /** What a cfwrap invocation asks for. `run` (the default) runs a command. */
 export type Mode = (typeof MODES)[number]
@@ -99,6 +100,9 @@ export function parseArgs(argv: readonly string[]): Invocation {
       else {
         const next = argv[i + 1]
         if (next === undefined) throw new UsageError(`${flag} needs a value; see \`cfwrap --help\`.`)
+        // `--add --token`: the next word is one of cfwrap's options, so the value is missing, not "--token".
+        const nextFlag = next.startsWith('--') ? next.split('=')[0] as string : SHORT_ALIASES[next]
+        if (nextFlag !== undefined && nextFlag in OPTIONS) throw new UsageError(`${flag} needs a value, but ${next} follows it; see \`cfwrap --help\`.`)
         value = next
         i++
       }
@@ -128,8 +132,10 @@ export function parseArgs(argv: readonly string[]): Invocation {
   return { mode, options, command: rest, paths: [] }
 }
 
-/** Names of tokens cfwrap stores: letters, digits and `._:@-`, at most 120 characters. */
-export const TokenNameArg = z.string().check(z.regex(/^[A-Za-z0-9._:@-]{1,120}$/, 'a token name uses letters, digits and ._:@- (at most 120 characters)'))
+/** Names of tokens cfwrap stores: a letter or digit, then letters, digits and `._:@-`, at most 120 characters (never `-x`: it would read as an option). */
+export const TokenNameArg = z.string().check(
+  z.regex(STORED_TOKEN_NAME, 'a token name starts with a letter or digit and uses letters, digits and ._:@- (at most 120 characters)'),
+)
 /** A Cloudflare account or zone id. */
 export const CloudflareIdArg = z.string().check(z.regex(/^[0-9a-f]{32}$/, 'a Cloudflare id is 32 lowercase hex digits'))
 /** An ISO 8601 date-time with a zone. */

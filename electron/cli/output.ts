@@ -1,17 +1,20 @@
+import { redact } from '../../shared/common/redact'
+
 /** True when colour may be used on `stream`: a terminal, and NO_COLOR unset (https://no-color.org). */
 export function useColour(stream: { isTTY?: boolean }): boolean {
   return Boolean(stream.isTTY) && !process.env.NO_COLOR && process.env.TERM !== 'dumb'
 }
 
-/** Writes `cfwrap: <message>` to stderr, the prefix in red on a colour terminal. */
+/** Writes `cfwrap: <message>` to stderr, the prefix in red on a colour terminal; any secret this process holds is redacted first. */
 export function printError(message: string): void {
   const prefix = useColour(process.stderr) ? '\u001b[31mcfwrap:\u001b[0m' : 'cfwrap:'
-  process.stderr.write(`${prefix} ${message}\n`)
+  process.stderr.write(`${prefix} ${redact(message)}\n`)
 }
 
-/** Writes a warning line to stderr, in yellow on a colour terminal. */
+/** Writes a warning line to stderr, in yellow on a colour terminal; any secret this process holds is redacted first. */
 export function printWarning(message: string): void {
-  process.stderr.write(useColour(process.stderr) ? `\u001b[33m${message}\u001b[0m\n` : `${message}\n`)
+  const text = redact(message)
+  process.stderr.write(useColour(process.stderr) ? `\u001b[33m${text}\u001b[0m\n` : `${text}\n`)
 }
 
 /** "in 14m 3s", "3m ago": how far `iso` is from now, for people. */

@@ -1,7 +1,8 @@
 import { createKeychainStore } from '../../shared/node/keychain'
 import { keychainAccount, keychainNamespace } from '../../shared/node/paths'
 
-const NAME = /^[A-Za-z0-9._:@-]{1,120}$/
+/** What a stored token's name looks like (defined here, in the tiny entry chunk, so the prefetch needs nothing else). */
+export const STORED_TOKEN_NAME = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,119}$/
 let prefetched: { account: string; secret: Promise<string | null> } | null = null
 
 /**
@@ -20,7 +21,7 @@ export function prefetchTokenSecret(argv: readonly string[], env: NodeJS.Process
     else if (arg.startsWith('--token=')) name = arg.slice('--token='.length)
     else if (arg !== '--no-mask') return // any other option: not the hot path, skip the prefetch
   }
-  if (!name || !NAME.test(name)) return
+  if (!name || !STORED_TOKEN_NAME.test(name)) return
   const account = keychainAccount(keychainNamespace(env), name)
   const secret = createKeychainStore().get(account)
   secret.catch(() => undefined) // reported by the run path if it uses this read

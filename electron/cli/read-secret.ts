@@ -1,8 +1,23 @@
 import { UserError } from '../../shared/common/errors'
+import { holdSecret } from '../../shared/common/redact'
+import { MAX_SECRET_BYTES, secretProblem } from '../../shared/common/secret'
+
+/** Reads piped stdin as bytes, stopping once it is clearly more than one secret (a 32 MB pipe is not read to the end). */
+async function readPipedBytes(stdin: NodeJS.ReadStream): Promise<Buffer> {
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of stdin) {
+    chunks.push(chunk as Buffer)
+    size += (chunk as Buffer).length
+    if (size > MAX_SECRET_BYTES + 2) break
+  }
+  return Buffer.concat(chunks)
+}
 
 /**
  * Reads a secret from stdin: typed without echo when stdin is a terminal, otherwise the whole piped
- * input. Secrets never come from argv, where any process on the machine could read them.
+ * input. Secrets never come from argv, where any process on the machine could read them. What is
+ * read is checked before anything uses it ({@link secretProblem}), and never quoted in an error.
  */
 export async function readSecretFromStdin(prompt: string): Promise<string> {
   const stdin = process.stdin
@@ -35,12 +50,18 @@ export async function readSecretFromStdin(prompt: string): Promise<string> {
       stdin.on('data', onData)
     })
   } else {
-    const chunks: Buffer[] = []
-    for await (const chunk of stdin) chunks.push(chunk as Buffer)
-    text = Buffer.concat(chunks).toString('utf8')
+    const bytes = await readPipedBytes(stdin)
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+    } catch {
+      throw new UserError('the secret on stdin is not valid UTF-8 text; pipe in exactly the token.')
+    }
   }
-  const secret = text.trim()
+  // A trailing newline (echo, a password manager) and surrounding spaces are not part of a token.
+  const secret = text.replace(/^[ \t]+|[ \t\r\n]+$/g, '')
   if (!secret) throw new UserError('no secret on stdin; pipe it in (e.g. from your password manager) or type it at the prompt.')
-  if (/\s/.test(secret)) throw new UserError('the secret contains white space; paste exactly one token.')
+  holdSecret(secret)
+  const problem = secretProblem(secret)
+  if (problem !== null) throw new UserError(`the secret on stdin ${problem}.`)
   return secret
 }

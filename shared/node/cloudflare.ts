@@ -20,6 +20,7 @@ import { readFileSync } from 'node:fs'
 import * as z from 'zod/mini'
 import type { ApiErrorKind } from '../common/events'
 import { permissionGroupKey, type Policy } from '../common/policy'
+import { holdSecret, redact } from '../common/redact'
 import type { PermissionRef, ScopeId } from '../common/templates'
 import { writeFileAtomic } from './fs-atomic'
 import { lazyLoad } from './lazy-load'
@@ -159,13 +160,6 @@ function toTokenInfo(token: z.infer<typeof ApiTokenSchema>): ApiTokenInfo {
 
 // ----- error mapping -----
 
-/** Anything shaped like a Cloudflare credential, in case an error text ever echoes one. */
-const CREDENTIAL_SHAPED = /\b(?:cf[a-z]{1,3}_[A-Za-z0-9]{20,}|[A-Za-z0-9_-]{40})\b/g
-
-function scrub(text: string, secret: string): string {
-  return (secret ? text.split(secret).join('[secret]') : text).replace(CREDENTIAL_SHAPED, '[redacted]')
-}
-
 /** Codes Cloudflare uses for a bad, expired or under-privileged credential (see cloudflare.md). */
 const AUTH_CODES = new Set([1000, 1001, 6003, 6111, 9106, 9109, 10000])
 
@@ -181,7 +175,7 @@ function parseRetryAfter(value: string | null | undefined): number | undefined {
 const DEFAULT_RETRY_AFTER_SECONDS = 60
 
 /** Turns whatever the SDK threw into a {@link CloudflareApiError} describing `what` was attempted. */
-function mapSdkError(sdk: CloudflareModule, error: unknown, what: string, secret: string, baseURL: string): CloudflareApiError {
+function mapSdkError(sdk: CloudflareModule, error: unknown, what: string, baseURL: string): CloudflareApiError {
   if (error instanceof CloudflareApiError) return error
   if (error instanceof sdk.APIConnectionTimeoutError) {
     return new CloudflareApiError('network', `Cloudflare did not answer ${what} in time; it is retried later.`)
@@ -198,7 +192,8 @@ function mapSdkError(sdk: CloudflareModule, error: unknown, what: string, secret
   const status = error.status ?? 0
   const first = (error.errors as Array<{ code?: unknown; message?: unknown }> | undefined)?.[0]
   const code = typeof first?.code === 'number' ? first.code : undefined
-  const apiMessage = typeof first?.message === 'string' ? scrub(first.message, secret) : ''
+  // Cloudflare's own text is scrubbed of the credential and of anything token-shaped.
+  const apiMessage = typeof first?.message === 'string' ? redact(first.message) : ''
   const detail = apiMessage ? ` (Cloudflare says: ${apiMessage}${code !== undefined ? `, code ${code}` : ''})` : ` (HTTP ${status})`
   const details = { status, ...(code !== undefined ? { code } : {}) }
   if (status === 429) {
@@ -342,7 +337,6 @@ export class CloudflareClient implements TokenApi {
   private constructor(
     private readonly sdkModule: CloudflareModule,
     private readonly sdk: CloudflareSdk,
-    private readonly secret: string,
     readonly owner: TokenOwnerKind,
     options: CloudflareClientOptions,
     baseURL: string,
@@ -371,7 +365,8 @@ export class CloudflareClient implements TokenApi {
       // The SDK logs request details at CLOUDFLARE_LOG=debug; cfwrap's output must stay secret-free.
       logLevel: 'off',
     })
-    return new CloudflareClient(sdkModule, sdk, options.apiToken, options.owner, options, baseURL)
+    holdSecret(options.apiToken)
+    return new CloudflareClient(sdkModule, sdk, options.owner, options, baseURL)
   }
 
   private get account(): string {
@@ -385,7 +380,7 @@ export class CloudflareClient implements TokenApi {
     } catch (error) {
       // Not a Cloudflare failure: the process is shutting down and the request was never sent.
       if (error instanceof GateClosedError) throw error
-      const mapped = mapSdkError(this.sdkModule, error, what, this.secret, this.baseURL)
+      const mapped = mapSdkError(this.sdkModule, error, what, this.baseURL)
       if (mapped.kind === 'rate-limited') this.gate.pause(mapped.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS)
       throw mapped
     }

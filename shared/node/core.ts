@@ -8,6 +8,7 @@ import { statSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { resolve } from 'node:path'
 import { UserError } from '../common/errors'
+import { redact } from '../common/redact'
 import type { TokenEvent } from '../common/events'
 import { checkMintRequest, DEFAULT_NAME_PREFIX } from '../common/guards'
 import {
@@ -90,10 +91,10 @@ function tokenView(record: TokenRecord): TokenView {
 }
 
 function errorResult<T>(error: unknown): Result<T> {
-  if (error instanceof MintRefusedError) return { ok: false, error: error.message, refusals: error.refusals }
-  if (error instanceof UserError) return { ok: false, error: error.message }
-  // Unexpected errors: the message only (stacks can carry values from deep frames).
-  return { ok: false, error: `unexpected error: ${error instanceof Error ? error.message : String(error)}` }
+  if (error instanceof MintRefusedError) return { ok: false, error: redact(error.message), refusals: error.refusals }
+  if (error instanceof UserError) return { ok: false, error: redact(error.message) }
+  // Unexpected errors: the message only (stacks can carry values from deep frames), redacted as every message is.
+  return { ok: false, error: `unexpected error: ${redact(error instanceof Error ? error.message : String(error))}` }
 }
 
 class AppCore implements Core {

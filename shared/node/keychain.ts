@@ -1,4 +1,5 @@
 import type { AsyncEntry as AsyncEntryType } from '@napi-rs/keyring'
+import { holdSecret } from '../common/redact'
 import { lazyLoad } from './lazy-load'
 
 /** A place to keep secrets by account name. The OS keychain in the product; the interface keeps callers testable. */
@@ -83,8 +84,11 @@ export function createKeychainStore(service: string = KEYCHAIN_SERVICE): SecretS
   }
   return {
     get: (account) => {
-      const pick = (found: { account: string; password: string }[]): string | null =>
-        found.find((credential) => credential.account === account)?.password ?? null
+      const pick = (found: { account: string; password: string }[]): string | null => {
+        const secret = found.find((credential) => credential.account === account)?.password ?? null
+        holdSecret(secret)
+        return secret
+      }
       // Where require() exists (the bundled CLI), the read is put on the thread pool synchronously,
       // before this call returns: an `await` first would delay it until the caller's synchronous
       // work (loading the rest of the CLI) is done, and the point is to overlap the two.
@@ -98,7 +102,10 @@ export function createKeychainStore(service: string = KEYCHAIN_SERVICE): SecretS
       }
       return guard(async () => pick(await (await loadKeyring()).findCredentialsAsync(serviceFor(account))))
     },
-    set: (account, secret) => guard(async () => (await entry(account)).setPassword(secret)),
+    set: (account, secret) => {
+      holdSecret(secret)
+      return guard(async () => (await entry(account)).setPassword(secret))
+    },
     delete: (account) => guard(async () => (await entry(account)).deleteCredential()),
   }
 }

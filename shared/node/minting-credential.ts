@@ -5,6 +5,8 @@
  * into a command (the run path refuses that role).
  */
 import { UserError, UsageError } from '../common/errors'
+import { holdSecret } from '../common/redact'
+import { secretProblem } from '../common/secret'
 import type { TokenRecord } from '../common/state'
 import { appendAudit } from './audit'
 import { apiBaseUrl, CloudflareApiError, CloudflareClient, PermissionGroupCache, type TokenApi, type TokenOwnerKind } from './cloudflare'
@@ -123,6 +125,10 @@ export async function setupMintingCredential(
   options: MintingClientOptions & { accountId?: string | null } = {},
 ): Promise<SetupResult> {
   const accountId = options.accountId ?? null
+  // Before anything is sent: a NUL or a newline in a header makes fetch throw a message with the value in it.
+  const problem = secretProblem(secret)
+  if (problem !== null) throw new UserError(`the minting credential ${problem}.`)
+  holdSecret(secret)
   const isAccountToken = secret.startsWith('cfat_')
   if (isAccountToken && !accountId) {
     throw new UsageError('this is an account-owned token (cfat_…): pass the account it belongs to with `cfwrap --setup --account ID`.')

@@ -25,6 +25,7 @@
  */
 import { statSync } from 'node:fs'
 import type { ApiErrorKind, TokenEvent } from '../common/events'
+import { redact } from '../common/redact'
 import type { State, TokenRecord } from '../common/state'
 import { appendAudit } from './audit'
 import { CloudflareApiError, type ApiTokenInfo, type TokenApi } from './cloudflare'
@@ -142,8 +143,9 @@ export function errorKindOf(error: unknown): ApiErrorKind {
   return 'local'
 }
 
+/** An error's message for events and the audit log, with any secret this process holds redacted. */
 function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
+  return redact(error instanceof Error ? error.message : String(error))
 }
 
 function retryKey(record: { name: string; tokenId: string | null }): string {

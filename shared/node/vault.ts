@@ -1,6 +1,7 @@
 import { readdirSync, renameSync } from 'node:fs'
 import { prettifyError } from 'zod/mini'
 import { UserError } from '../common/errors'
+import { secretProblem } from '../common/secret'
 import { emptyState, StateSchema, TokenRecordSchema, type State, type TokenRecord } from '../common/state'
 import { writeFileAtomic } from './fs-atomic'
 import { createKeychainStore, type SecretStore } from './keychain'
@@ -261,15 +262,25 @@ export class Vault {
     return (await this.list()).find((token) => token.name === name)
   }
 
-  /** Reads the secret of token `name` from the keychain; a missing secret is a clear error. */
+  /** Reads the secret of token `name` from the keychain; a missing or unusable secret is a clear error. */
   async readSecret(name: string): Promise<string> {
-    const secret = await this.secrets.get(this.keychainAccount(name))
-    if (secret === null) {
+    return this.checkedSecret(name, await this.secrets.get(this.keychainAccount(name)))
+  }
+
+  /**
+   * The keychain's answer for token `name` if it can be used as a secret: a missing item, and one
+   * that something other than cfwrap left empty or filled with control bytes, are refused before
+   * any command starts with it.
+   */
+  checkedSecret(name: string, secret: string | null): string {
+    const problem = secret === null ? 'is missing' : secretProblem(secret)
+    if (problem !== null) {
       throw new UserError(
-        `The keychain has no secret for token ${name}; remove it with \`cfwrap --remove ${name}\` and add or mint it again.`,
+        `The keychain item for token ${name} ${problem === 'is missing' ? 'is missing' : `was changed outside cfwrap and ${problem}`}; ` +
+          `forget it with \`cfwrap --remove ${name}\` and add or mint it again.`,
       )
     }
-    return secret
+    return secret as string
   }
 
   /**
@@ -281,6 +292,8 @@ export class Vault {
     input: Omit<TokenRecord, 'fingerprint' | 'createdAt' | 'status'> & { createdAt?: string },
     secret: string,
   ): Promise<TokenRecord> {
+    const problem = secretProblem(secret)
+    if (problem !== null) throw new UserError(`the secret for ${input.name} ${problem}.`)
     // Lazy: SHA-256 is needed only when a secret is stored, never on the path that runs a command.
     const { fingerprint } = await import('../common/fingerprint')
     const record: TokenRecord = {

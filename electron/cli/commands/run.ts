@@ -64,9 +64,7 @@ export async function runCommand(invocation: Invocation): Promise<number> {
     // thread pool: it is the slowest step of starting a wrapped command.
     const tokenName = token.name
     const prefetched = takePrefetchedSecret(vault.keychainAccount(tokenName))
-    secretPending = prefetched
-      ? prefetched.then((value) => value ?? vault.readSecret(tokenName))
-      : vault.readSecret(tokenName)
+    secretPending = (prefetched ?? vault.secrets.get(vault.keychainAccount(tokenName))).then((value) => vault.checkedSecret(tokenName, value))
     // Handled below; this only keeps an early rejection from being reported as unhandled.
     secretPending.catch(() => undefined)
   }
