@@ -16,6 +16,7 @@
  *   include a secret (Cloudflare's own error text is scrubbed of anything token-shaped).
  */
 import { join } from 'node:path'
+import { UserError } from '../common/errors'
 import { readFileSync } from 'node:fs'
 import * as z from 'zod/mini'
 import type { ApiErrorKind } from '../common/events'
@@ -47,6 +48,39 @@ export type TokenOwnerKind = 'user' | 'account'
 /** The base URL cfwrap talks to: Wrangler's `CLOUDFLARE_API_BASE_URL` when set (e.g. a local fake), else the public API. */
 export function apiBaseUrl(env: NodeJS.ProcessEnv = process.env): string {
   return env.CLOUDFLARE_API_BASE_URL || DEFAULT_API_BASE_URL
+}
+
+const LOOPBACK_HOST = /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i
+
+/**
+ * Checks a base URL before the minting credential is sent to it: https, or plain http to a loopback
+ * address only (a local fake in tests). Returns a warning when it is not Cloudflare's own API (the
+ * credential goes there all the same, so the person should know); throws for anything else.
+ */
+export function checkApiBaseUrl(baseURL: string): string | null {
+  let url: URL
+  try {
+    url = new URL(baseURL)
+  } catch {
+    throw new UserError(`CLOUDFLARE_API_BASE_URL (${baseURL}) is not a URL; unset it to use Cloudflare's API.`)
+  }
+  const loopback = LOOPBACK_HOST.test(url.hostname)
+  if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback)) {
+    throw new UserError(
+      `cfwrap will not send the minting credential to ${url.protocol}//${url.host}: CLOUDFLARE_API_BASE_URL must use https (plain http only to a loopback address such as 127.0.0.1). Unset it to use Cloudflare's API.`,
+    )
+  }
+  if (url.href.replace(/\/$/, '') === DEFAULT_API_BASE_URL) return null
+  return `cfwrap: warning: the Cloudflare API base is ${url.protocol}//${url.host} (CLOUDFLARE_API_BASE_URL), not api.cloudflare.com; the minting credential is sent there.`
+}
+
+const warnedBases = new Set<string>()
+
+/** Says on stderr, once per base and process, that the credential goes somewhere other than Cloudflare's API. */
+function warnApiBase(message: string, baseURL: string): void {
+  if (warnedBases.has(baseURL)) return
+  warnedBases.add(baseURL)
+  process.stderr.write(`${message}\n`)
 }
 
 /** A Cloudflare API failure, reduced to what callers decide on. The message never contains a secret. */
@@ -85,6 +119,11 @@ export interface ApiTokenInfo {
 /** A freshly created token, with the secret Cloudflare shows only once. */
 export interface CreatedToken extends ApiTokenInfo {
   value: string
+  /**
+   * The permission groups Cloudflare says the token holds in allow policies, by id and (where the
+   * answer names them) name: what the token can really do, which the mint checks against its template.
+   */
+  granted: Array<{ id: string; name: string | null }>
 }
 
 /** A permission group as listed by Cloudflare. */
@@ -118,7 +157,17 @@ const ApiTokenSchema = z.object({
   expires_on: z.optional(z.nullable(z.string())),
   issued_on: z.optional(z.nullable(z.string())),
 })
-const CreatedTokenSchema = z.extend(ApiTokenSchema, { value: z.string().check(z.minLength(1)) })
+const CreatedTokenSchema = z.extend(ApiTokenSchema, {
+  value: z.string().check(z.minLength(1)),
+  policies: z.optional(
+    z.array(
+      z.object({
+        effect: z.string(),
+        permission_groups: z.array(z.object({ id: z.string(), name: z.optional(z.string()) })),
+      }),
+    ),
+  ),
+})
 const VerifySchema = z.object({
   id: z.string().check(z.minLength(1)),
   status: z.string(),
@@ -352,8 +401,10 @@ export class CloudflareClient implements TokenApi {
     if (options.owner === 'account' && !options.accountId) {
       throw new CloudflareApiError('bad-request', 'an account-owned credential needs its account id (--account ID).')
     }
-    const sdkModule = await loadCloudflareSdk()
     const baseURL = options.baseURL ?? apiBaseUrl()
+    const warning = checkApiBaseUrl(baseURL)
+    if (warning) warnApiBase(warning, baseURL)
+    const sdkModule = await loadCloudflareSdk()
     const sdk = new sdkModule.Cloudflare({
       apiToken: options.apiToken,
       apiKey: null,
@@ -465,7 +516,18 @@ export class CloudflareClient implements TokenApi {
       this.owner === 'user' ? this.sdk.user.tokens.create(body) : this.sdk.accounts.tokens.create({ account_id: this.account, ...body }),
     )
     const parsed = parseAnswer(CreatedTokenSchema, result, `creating token ${input.name}`)
-    return { ...toTokenInfo(parsed), value: parsed.value }
+    const toGranted = (policies: NonNullable<typeof parsed.policies>) =>
+      policies.filter((policy) => policy.effect === 'allow').flatMap((policy) => policy.permission_groups.map((group) => ({ id: group.id, name: group.name || null })))
+    let granted = parsed.policies ? toGranted(parsed.policies) : null
+    if (granted === null) {
+      // The answer did not say what the token holds: ask (the mint checks it before storing the secret).
+      const read = await this.call(`reading token ${input.name}`, () =>
+        this.owner === 'user' ? this.sdk.user.tokens.get(parsed.id) : this.sdk.accounts.tokens.get(parsed.id, { account_id: this.account }),
+      ).catch(() => null)
+      const policies = read ? TokenPoliciesSchema.safeParse(read) : null
+      granted = policies?.success && policies.data.policies ? toGranted(policies.data.policies) : []
+    }
+    return { ...toTokenInfo(parsed), value: parsed.value, granted }
   }
 
   /** Deletes token `id`; a 404 means it is already gone, which is what was wanted. */

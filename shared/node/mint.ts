@@ -179,6 +179,20 @@ export async function mintToken(input: MintInput): Promise<MintResult> {
   }
   onStep?.('created')
 
+  // (b') What Cloudflare says the token can do must be exactly what the template asked for: a
+  // poisoned permission-group cache (an id swapped for a stronger group's) would otherwise mint a
+  // token that can more than `can:` says. A mismatch is deleted before its secret is ever stored.
+  const mismatch = grantedMismatch(plan.permissions, created.granted, policies)
+  if (mismatch) {
+    api.forgetPermissionGroups?.()
+    await api.deleteToken(created.id).catch(() => undefined)
+    await vault.update((state) => dropRecord(state, name))
+    throw new UserError(
+      `Refused: Cloudflare created ${name} with permissions other than the template's (${mismatch}); it was deleted at once and the ` +
+        'cached permission-group ids were dropped. Mint again; if it happens again, delete permission-groups.json beside the state file.',
+    )
+  }
+
   // (c) Secret into the keychain right away; if that fails the token is useless, so delete it.
   try {
     await vault.secrets.set(vault.keychainAccount(name), created.value)
@@ -220,6 +234,21 @@ export async function mintToken(input: MintInput): Promise<MintResult> {
   })
   input.onEvent?.({ type: 'minted', ...eventFields(activated, now), expiresAt: activated.expiresAt, template })
   return { record: activated, plan, policySummary, warnings: plan.warnings }
+}
+
+/**
+ * How the permission groups a created token holds differ from the ones asked for, or null when they
+ * match. Compared by name where Cloudflare names them (the check does not trust the id cache it is
+ * guarding), else by the ids that were sent.
+ */
+export function grantedMismatch(wanted: readonly { name: string }[], granted: readonly { id: string; name: string | null }[], sent: readonly Policy[]): string | null {
+  const byName = granted.every((group) => group.name !== null)
+  const want = byName ? wanted.map((permission) => permission.name) : sent.flatMap((policy) => policy.permission_groups.map((group) => group.id))
+  const got = granted.map((group) => (byName ? (group.name as string) : group.id))
+  const extra = [...new Set(got)].filter((item) => !want.includes(item))
+  const missing = [...new Set(want)].filter((item) => !got.includes(item))
+  if (extra.length === 0 && missing.length === 0) return null
+  return [extra.length > 0 ? `granted ${extra.join(', ')}` : '', missing.length > 0 ? `without ${missing.join(', ')}` : ''].filter(Boolean).join('; ')
 }
 
 /**
