@@ -20,6 +20,7 @@ export function holdSecret(secret: string | null | undefined): void {
   // As JSON or util.inspect would print it, and each run of printable text between control bytes.
   const escaped = JSON.stringify(secret).slice(1, -1)
   if (escaped !== secret) held.add(escaped)
+  // eslint-disable-next-line no-control-regex -- splitting at control bytes is the point
   for (const piece of secret.split(/[\u0000-\u001f\u007f]+/)) if (piece.length >= MIN_PIECE && piece !== secret) held.add(piece)
 }
 
