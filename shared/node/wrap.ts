@@ -95,11 +95,26 @@ export function preloadTty(): Promise<TtyModule> {
 
 const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP'] as const
 
+/** The identity of what an output descriptor leads to (device and inode), to tell when fd 1 and fd 2 are one file or pipe. */
+function outputIdentity(fd: number): string | null {
+  try {
+    const stat = fstatSync(fd)
+    return `${stat.dev}:${stat.ino}`
+  } catch {
+    return null
+  }
+}
+
 /**
  * Runs one command with the given environment. argv goes to the child as a vector (no shell string
  * is ever built), stdin is inherited, SIGINT/SIGTERM/SIGHUP are forwarded. Output that goes to a
  * terminal is handed over untouched so interactive tools keep working; output that goes anywhere
  * else is piped through a {@link SecretMasker} when a secret is given.
+ *
+ * When stdout and stderr lead to the same file or pipe (`2>&1`), both go through ONE masker in the
+ * order they are read, and are written to fd 1: masked apart, half a secret on each would be
+ * reassembled in the file. The wrapper returns when the command exits, after draining what it had
+ * already written: a background child that keeps the pipes open (`sleep 5 &`) does not hold it up.
  */
 export async function runWrapped(options: RunWrappedOptions): Promise<WrappedExit> {
   // Windows runs most CLIs (wrangler, npx) through .cmd shims, which child_process cannot start
@@ -108,9 +123,11 @@ export async function runWrapped(options: RunWrappedOptions): Promise<WrappedExi
     process.platform === 'win32'
       ? await lazyLoad<{ spawn: ChildProcessModule['spawn'] }>('cross-spawn', async () => ({ spawn: (await import('cross-spawn')).spawn }))
       : await preloadSpawn()
-  const maskOut = options.maskSecret !== null && (options.stdoutIsTTY === undefined ? (await outputKind(1)) === 'readable' : !options.stdoutIsTTY)
-  const maskErr = options.maskSecret !== null && (options.stderrIsTTY === undefined ? (await outputKind(2)) === 'readable' : !options.stderrIsTTY)
+  const secret = options.maskSecret ? options.maskSecret : null
+  const maskOut = secret !== null && (options.stdoutIsTTY === undefined ? (await outputKind(1)) === 'readable' : !options.stdoutIsTTY)
+  const maskErr = secret !== null && (options.stderrIsTTY === undefined ? (await outputKind(2)) === 'readable' : !options.stderrIsTTY)
   const stdio: StdioOptions = ['inherit', maskOut ? 'pipe' : 'inherit', maskErr ? 'pipe' : 'inherit']
+  const oneStream = maskOut && maskErr && outputIdentity(1) !== null && outputIdentity(1) === outputIdentity(2)
 
   return new Promise((resolve) => {
     const child = spawn(options.command, [...options.args], { stdio, env: options.env, cwd: options.cwd })
@@ -123,18 +140,34 @@ export async function runWrapped(options: RunWrappedOptions): Promise<WrappedExi
       for (const signal of FORWARDED_SIGNALS) process.off(signal, forward)
     }
 
-    if (child.stdout) pipeMasked(child.stdout, 1, options.maskSecret as string)
-    if (child.stderr) pipeMasked(child.stderr, 2, options.maskSecret as string)
+    const outputs: MaskedOutput[] = []
+    const sources: PipedSource[] = []
+    if (secret !== null) {
+      const stdout = child.stdout ? new MaskedOutput(1, secret) : null
+      const stderr = child.stderr ? (oneStream && stdout ? stdout : new MaskedOutput(2, secret)) : null
+      for (const output of [stdout, stderr]) if (output && !outputs.includes(output)) outputs.push(output)
+      if (child.stdout && stdout) sources.push(new PipedSource(child.stdout, stdout))
+      if (child.stderr && stderr) sources.push(new PipedSource(child.stderr, stderr))
+    }
+    let settled = false
+    const finish = (exit: WrappedExit): void => {
+      if (settled) return
+      settled = true
+      stopForwarding()
+      for (const source of sources) source.drainAndClose()
+      for (const output of outputs) output.flush()
+      resolve(exit)
+    }
 
-    child.once('error', (error: NodeJS.ErrnoException) => {
-      stopForwarding()
-      resolve({ code: null, signal: null, spawnError: error })
-    })
-    // 'close' waits for the piped streams to drain, so no masked output is lost at exit.
-    child.once('close', (code, signal) => {
-      stopForwarding()
-      resolve({ code, signal })
-    })
+    child.once('error', (error: NodeJS.ErrnoException) => finish({ code: null, signal: null, spawnError: error }))
+    if (sources.every((source) => source.canDrainAtExit)) {
+      // The command's exit is the end: what it wrote is drained from the pipes now, not when every
+      // process that inherited them (a background child) has closed them too.
+      child.once('exit', (code, signal) => finish({ code, signal }))
+    } else {
+      // No descriptor to drain (Windows): wait for the pipes to close so no masked output is lost.
+      child.once('close', (code, signal) => finish({ code, signal }))
+    }
   })
 }
 
@@ -171,43 +204,99 @@ function descriptorOf(stream: Readable): number | null {
   return typeof fd === 'number' && fd >= 0 ? fd : null
 }
 
-function pipeMasked(source: Readable, fd: number, secret: string): void {
-  const masker = new SecretMasker(secret)
-  let open = true
-  const emit = (pieces: Buffer[]): void => {
+/** One masked destination (fd 1 or 2): a masker and the descriptor its output goes to. */
+class MaskedOutput {
+  private readonly masker: SecretMasker
+  /** False once the reader went away (EPIPE). */
+  open = true
+  private readonly closers: Array<() => void> = []
+
+  constructor(
+    private readonly fd: number,
+    secret: string,
+  ) {
+    this.masker = new SecretMasker(secret)
+  }
+
+  /** Masks and writes one chunk read from any source that feeds this output. */
+  push(chunk: Buffer): void {
+    this.emit(this.masker.push(chunk))
+  }
+
+  /** Writes what the masker held back; once, at the end. */
+  flush(): void {
+    this.emit(this.masker.flush())
+  }
+
+  /** Registers how to close a source when the reader goes away. */
+  onReaderGone(close: () => void): void {
+    this.closers.push(close)
+  }
+
+  private emit(pieces: Buffer[]): void {
     for (const piece of pieces) {
-      if (open && !writeAllSync(fd, piece)) {
+      if (this.open && !writeAllSync(this.fd, piece)) {
         // Our reader is gone (`| head`): close the child's side too, so it sees EPIPE as it
         // would without cfwrap in between.
-        open = false
-        source.destroy()
+        this.open = false
+        for (const close of this.closers) close()
       }
     }
   }
-  // After each chunk the stream delivers (64 KiB), read whatever else is already waiting straight
-  // from the descriptor, up to 1 MiB at a time, until it would block. Bulk output then costs one
-  // system call per megabyte instead of one stream event per 64 KiB: about 4x the throughput.
-  // Order is kept: this runs inside the stream's own read callback, on the one JS thread.
-  let sourceFd = descriptorOf(source)
-  const drain = sourceFd === null ? null : Buffer.allocUnsafe(DRAIN_BUFFER_BYTES)
-  source.on('data', (chunk: Buffer) => {
-    emit(masker.push(chunk))
-    while (drain && sourceFd !== null && open) {
+}
+
+/** One of the child's output pipes, feeding a {@link MaskedOutput}. */
+class PipedSource {
+  private fd: number | null
+  private readonly buffer: Buffer | null
+
+  constructor(
+    private readonly stream: Readable,
+    private readonly output: MaskedOutput,
+  ) {
+    this.fd = descriptorOf(stream)
+    this.buffer = this.fd === null ? null : Buffer.allocUnsafe(DRAIN_BUFFER_BYTES)
+    output.onReaderGone(() => stream.destroy())
+    // After each chunk the stream delivers (64 KiB), read whatever else is already waiting straight
+    // from the descriptor, up to 1 MiB at a time, until it would block. Bulk output then costs one
+    // system call per megabyte instead of one stream event per 64 KiB: about 4x the throughput.
+    // Order is kept: this runs inside the stream's own read callback, on the one JS thread.
+    stream.on('data', (chunk: Buffer) => {
+      output.push(chunk)
+      this.drain()
+    })
+    stream.on('error', () => undefined)
+  }
+
+  /** Whether what is left in the pipe can be read at the child's exit (a descriptor to read from). */
+  get canDrainAtExit(): boolean {
+    return this.fd !== null
+  }
+
+  /** Reads what is waiting in the pipe right now, until it would block or ends. */
+  private drain(): void {
+    while (this.buffer && this.fd !== null && this.output.open) {
       let read: number
       try {
-        read = readSync(sourceFd, drain, 0, drain.length, null)
+        read = readSync(this.fd, this.buffer, 0, this.buffer.length, null)
       } catch (error) {
         // EAGAIN: nothing more yet, the stream wakes us for the next chunk. Anything else: stop
         // draining and leave the rest to the stream.
-        if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') sourceFd = null
-        break
+        if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') this.fd = null
+        return
       }
-      if (read === 0) break // end of output: the stream reports it next
-      emit(masker.push(drain.subarray(0, read)))
+      if (read === 0) return // end of output: the stream reports it next
+      this.output.push(this.buffer.subarray(0, read))
     }
-  })
-  source.once('end', () => emit(masker.flush()))
-  source.on('error', () => undefined)
+  }
+
+  /** At the child's exit: takes what the stream buffered and what the pipe holds, then closes our end. */
+  drainAndClose(): void {
+    for (let chunk = this.stream.read() as Buffer | null; chunk !== null; chunk = this.stream.read() as Buffer | null) this.output.push(chunk)
+    this.drain()
+    this.stream.removeAllListeners('data')
+    this.stream.destroy()
+  }
 }
 
 /** Exit status to use for a child that ended as described: its own code, or 128 + signal number. */

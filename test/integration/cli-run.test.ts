@@ -1,10 +1,10 @@
 // The wrapper end to end: the built CLI, the real keychain, real child processes, real files.
 import { execFileSync, spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs'
+import { closeSync, openSync, readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs'
 import { resolve, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { addTokenSync, cliEnv, fakeSecret, filesBelow, makeHome, runCli, startCli } from '../support/cli'
+import { addTokenSync, CLI, cliEnv, fakeSecret, filesBelow, makeHome, runCli, startCli } from '../support/cli'
 
 const CHILD = resolve(__dirname, '..', 'support', 'child-script.cjs')
 const fp = (value: string): string => createHash('sha256').update(value).digest('hex').slice(0, 12)
@@ -102,6 +102,35 @@ describe('cfwrap <command>', () => {
     expect(result.stdout.length).toBeGreaterThan(10_000_000)
     expect(result.stdout.split('[cfwrap:masked]').length - 1).toBe(500)
     expect(result.stdout).not.toContain(secret.slice(0, 20))
+  })
+
+  it('stdout and stderr into one file or one pipe are masked as one stream: half a secret on each is not reassembled', async () => {
+    const halves = `printf %s "$CLOUDFLARE_API_TOKEN" | cut -c1-12 | tr -d '\\n'; printf %s "$CLOUDFLARE_API_TOKEN" | cut -c13- | tr -d '\\n' >&2`
+    const elsewhere = makeHome('cfwrap-out-')
+    const file = join(elsewhere.dir, 'both.txt')
+    const fd = openSync(file, 'w')
+    try {
+      const ran = spawnSync(process.execPath, [CLI, '--token', 'deploy', 'sh', '-c', halves], { env, stdio: ['ignore', fd, fd] })
+      expect(ran.status).toBe(0)
+    } finally {
+      closeSync(fd)
+    }
+    expect(readFileSync(file, 'utf8')).toBe('[cfwrap:masked]')
+    elsewhere.cleanup()
+    // One pipe for both (`2>&1 | cat`).
+    const piped = spawnSync('sh', ['-c', `"$0" "$1" --token deploy sh -c "$2" 2>&1 | cat`, process.execPath, CLI, halves], { env, encoding: 'utf8' })
+    expect(piped.stdout).toBe('[cfwrap:masked]')
+    // Apart (two different files), each half is its own harmless fragment.
+    const apart = spawnSync(process.execPath, [CLI, '--token', 'deploy', 'sh', '-c', halves], { env, encoding: 'utf8' })
+    expect(`${apart.stdout}${apart.stderr}`).toBe(secret)
+  })
+
+  it('returns when the command exits, after draining what it wrote, even if a background child keeps the pipes open', async () => {
+    const started = Date.now()
+    const result = await runCli(['--token', 'deploy', 'sh', '-c', 'sleep 30 & echo "done $CLOUDFLARE_API_TOKEN"; exit 3'], { env })
+    expect(result.status).toBe(3)
+    expect(result.stdout).toBe('done [cfwrap:masked]\n')
+    expect(Date.now() - started).toBeLessThan(15_000)
   })
 
   it('--no-mask leaves piped output alone', async () => {
