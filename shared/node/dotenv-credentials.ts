@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { readRegularFile } from './safe-read'
 import { wranglerEffectiveCredential, type CloudflareCredentialVar, isCloudflareCredentialVar } from '../common/credentials'
 
 /** A Cloudflare credential variable found in a `.env` file that Wrangler would load. */
@@ -19,16 +19,23 @@ export function wranglerDotenvFiles(cwd: string, wranglerEnv?: string): string[]
   return names.map((name) => join(cwd, name))
 }
 
-/** Cloudflare credentials with a non-empty value in the given `.env` files (unreadable files are skipped). */
-export function findDotenvCredentials(files: string[]): DotenvCredential[] {
+/** Largest `.env` file the run path reads (Wrangler's own are a few lines; a bigger one is not a config file). */
+export const MAX_DOTENV_BYTES = 1024 * 1024
+
+/**
+ * Cloudflare credentials with a non-empty value in the given `.env` files. Read as safely as the
+ * scanner reads: a `.env` that is a FIFO, a link to a device or a huge file is skipped (and said
+ * in `skipped`), never waited on or read to the end.
+ */
+export function findDotenvCredentials(files: string[], skipped: Array<{ file: string; detail: string }> = []): DotenvCredential[] {
   const found: DotenvCredential[] = []
   for (const file of files) {
-    let text: string
-    try {
-      text = readFileSync(file, 'utf8')
-    } catch {
+    const read = readRegularFile(file, MAX_DOTENV_BYTES)
+    if (!('bytes' in read)) {
+      if (read.detail !== 'ENOENT') skipped.push({ file, detail: read.detail })
       continue
     }
+    const text = read.bytes.toString('utf8')
     text.split(/\r?\n/).forEach((raw, index) => {
       const match = ASSIGNMENT.exec(raw)
       if (!match) return

@@ -1,7 +1,8 @@
 import { spawnSync } from 'node:child_process'
-import { closeSync, existsSync, openSync, readdirSync, readSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { DEFAULT_MAX_SCAN_BYTES, scanBytes, type Finding, type ScanContext } from '../common/scan'
+import { readRegularFile } from './safe-read'
 
 /** Directories never scanned or watched: dependencies, VCS data, build output, caches. */
 export const IGNORED_DIRS: ReadonlySet<string> = new Set([
@@ -27,6 +28,8 @@ export interface SkippedFile {
 export interface FileScanReport {
   findings: Finding[]
   skipped: SkippedFile[]
+  /** Files read other than they claimed to be (a stray UTF-16 byte-order mark): scanned, and said. */
+  notices: Array<{ file: string; detail: string }>
   filesScanned: number
   bytesScanned: number
 }
@@ -35,36 +38,19 @@ export interface FileScanReport {
  * Reads and scans one file. The size is checked before reading, so a huge file costs a stat,
  * not a read. `displayPath` is what findings report (paths as the person gave them).
  */
-export function scanFile(path: string, ctx: Omit<ScanContext, 'file'> & { displayPath?: string }, maxBytes = DEFAULT_MAX_SCAN_BYTES): { findings: Finding[]; skipped?: SkippedFile; bytes: number } {
+export function scanFile(
+  path: string,
+  ctx: Omit<ScanContext, 'file'> & { displayPath?: string },
+  maxBytes = DEFAULT_MAX_SCAN_BYTES,
+): { findings: Finding[]; skipped?: SkippedFile; notice?: string; bytes: number } {
   const file = ctx.displayPath ?? path
-  let size: number
-  try {
-    const stat = statSync(path)
-    // A FIFO, socket or device: opening a FIFO for reading blocks until someone writes, which would
-    // freeze the watcher (and the app's main process) — never open anything but a regular file.
-    if (!stat.isFile()) return { findings: [], skipped: { file, reason: 'unreadable', detail: 'not a regular file' }, bytes: 0 }
-    size = stat.size
-  } catch (error) {
-    return { findings: [], skipped: { file, reason: 'unreadable', detail: (error as NodeJS.ErrnoException).code ?? 'cannot stat' }, bytes: 0 }
-  }
-  if (size > maxBytes) return { findings: [], skipped: { file, reason: 'too-large', detail: `${size} bytes, over the ${maxBytes}-byte limit` }, bytes: 0 }
-  let bytes: Buffer
-  try {
-    const fd = openSync(path, 'r')
-    try {
-      // Read at most maxBytes + 1 even if the file grew since the stat.
-      bytes = Buffer.allocUnsafe(Math.min(size, maxBytes) + 1)
-      let length = 0
-      for (let n = 1; n > 0 && length < bytes.length; length += n) n = readSync(fd, bytes, length, bytes.length - length, null)
-      bytes = bytes.subarray(0, length)
-    } finally {
-      closeSync(fd)
-    }
-  } catch (error) {
-    return { findings: [], skipped: { file, reason: 'unreadable', detail: (error as NodeJS.ErrnoException).code ?? 'cannot read' }, bytes: 0 }
-  }
+  // A FIFO, socket or device: opening a FIFO for reading blocks until someone writes, which would
+  // freeze the watcher (and the app's main process) — only regular files are read, non-blocking.
+  const read = readRegularFile(path, maxBytes)
+  if (!('bytes' in read)) return { findings: [], skipped: { file, ...read }, bytes: 0 }
+  const bytes = read.bytes
   const result = scanBytes(bytes, { file, origin: ctx.origin, gitIgnored: ctx.gitIgnored }, { maxBytes })
-  return { findings: result.findings, skipped: result.skipped ? { file, ...result.skipped } : undefined, bytes: bytes.length }
+  return { findings: result.findings, skipped: result.skipped ? { file, ...result.skipped } : undefined, notice: result.notice, bytes: bytes.length }
 }
 
 /** Files below `root` (or `root` itself), skipping ignored directories and symlinked directories (no loops). */
@@ -158,10 +144,22 @@ export type ProfileTest = (path: string) => boolean
  * Findings report paths as given (a directory's files joined onto the given directory).
  */
 export function scanPaths(paths: string[], isProfile: ProfileTest, maxBytes = DEFAULT_MAX_SCAN_BYTES): FileScanReport {
-  const report: FileScanReport = { findings: [], skipped: [], filesScanned: 0, bytesScanned: 0 }
+  const report: FileScanReport = { findings: [], skipped: [], notices: [], filesScanned: 0, bytesScanned: 0 }
   const files: string[] = []
+  // The same file reached by two spellings (`.` and `./x`, a link, `../here`) is scanned and listed once.
+  const seen = new Set<string>()
   for (const given of paths) {
-    files.push(...listFiles(given, (path, code) => report.skipped.push({ file: path, reason: 'unreadable', detail: code })))
+    for (const file of listFiles(given, (path, code) => report.skipped.push({ file: path, reason: 'unreadable', detail: code }))) {
+      let identity = resolve(file)
+      try {
+        identity = realpathSync(file)
+      } catch {
+        // Unreadable: keep its spelling; scanFile reports it.
+      }
+      if (seen.has(identity)) continue
+      seen.add(identity)
+      files.push(file)
+    }
   }
   const projectFiles = files.filter((f) => !isProfile(resolve(f)))
   const ignored = gitIgnoredMap(projectFiles)
@@ -170,6 +168,7 @@ export function scanPaths(paths: string[], isProfile: ProfileTest, maxBytes = DE
     const scanned = scanFile(file, { origin: profile ? 'shell-profile' : 'project', gitIgnored: profile ? undefined : ignored.get(file) }, maxBytes)
     if (scanned.skipped) report.skipped.push(scanned.skipped)
     else report.filesScanned++
+    if (scanned.notice) report.notices.push({ file, detail: scanned.notice })
     report.bytesScanned += scanned.bytes
     report.findings.push(...scanned.findings)
   }

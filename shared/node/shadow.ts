@@ -1,4 +1,6 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { existsSync, readdirSync } from 'node:fs'
+import { DEFAULT_MAX_SCAN_BYTES as MAX_CONFIG_BYTES } from '../common/scan'
+import { readRegularFile } from './safe-read'
 import { join } from 'node:path'
 import { CLOUDFLARE_CREDENTIAL_VARS, wranglerEffectiveCredential, type CloudflareCredentialVar } from '../common/credentials'
 import type { ShadowWarning } from '../common/ipc'
@@ -42,11 +44,9 @@ export function findWranglerLogins(home: string, platform: NodeJS.Platform = pro
     const file = join(configDir, entry)
     if (entry.endsWith('.enc')) logins.push({ file, profile: entry.slice(0, -4), encrypted: true })
     else if (entry.endsWith('.toml')) {
-      try {
-        if (/^\s*oauth_token\s*=\s*"[^"]+"/m.test(readFileSync(file, 'utf8'))) logins.push({ file, profile: entry.slice(0, -5), encrypted: false })
-      } catch {
-        // Unreadable: cannot tell, so do not claim a login.
-      }
+      // Unreadable (or not a regular file): cannot tell, so do not claim a login.
+      const read = readRegularFile(file, MAX_CONFIG_BYTES)
+      if ('bytes' in read && /^\s*oauth_token\s*=\s*"[^"]+"/m.test(read.bytes.toString('utf8'))) logins.push({ file, profile: entry.slice(0, -5), encrypted: false })
     }
   }
   return logins
@@ -92,13 +92,9 @@ export function detectShadowing(inputs: ShadowInputs): ShadowWarning[] {
     if (inputs.env[variable]) shellSources.push({ variable, source: 'environment', file: null, line: null })
   }
   for (const file of inputs.profiles) {
-    let text: string
-    try {
-      text = readFileSync(file, 'utf8')
-    } catch {
-      continue
-    }
-    for (const found of profileCredentialExports(text)) shellSources.push({ variable: found.variable, source: 'shell-profile', file, line: found.line })
+    const read = readRegularFile(file, MAX_CONFIG_BYTES)
+    if (!('bytes' in read)) continue
+    for (const found of profileCredentialExports(read.bytes.toString('utf8'))) shellSources.push({ variable: found.variable, source: 'shell-profile', file, line: found.line })
   }
 
   const warnings: ShadowWarning[] = []

@@ -1,7 +1,7 @@
 // The wrapper end to end: the built CLI, the real keychain, real child processes, real files.
 import { execFileSync, spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { closeSync, openSync, readFileSync, readdirSync, writeFileSync, mkdirSync } from 'node:fs'
+import { closeSync, openSync, readFileSync, readdirSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs'
 import { resolve, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { addTokenSync, CLI, cliEnv, fakeSecret, filesBelow, makeHome, runCli, startCli } from '../support/cli'
@@ -173,6 +173,24 @@ describe('cfwrap <command>', () => {
     expect(result.stderr).toContain('instead of the token cfwrap injects')
     const oauth = await runCli(['--oauth', 'node', CHILD, 'env'], { env, cwd: project })
     expect(oauth.stderr).toContain('instead of your OAuth login')
+  })
+
+  it('a hostile .env (a FIFO, a link to /dev/zero, a huge file) neither hangs the wrapper nor eats memory', async () => {
+    // Not under the state dir: the file checks below read every file there.
+    const projects = makeHome('cfwrap-dotenv-')
+    for (const [name, make] of [
+      ['fifo', (file: string) => execFileSync('mkfifo', [file])],
+      ['zero', (file: string) => symlinkSync('/dev/zero', file)],
+      ['huge', (file: string) => writeFileSync(file, Buffer.alloc(2 * 1024 * 1024, 'A'))],
+    ] as const) {
+      const dir = join(projects.dir, `dotenv-${name}`)
+      mkdirSync(dir)
+      make(join(dir, '.env'))
+      const result = await runCli(['--oauth', 'true'], { env, cwd: dir })
+      expect(result.status, name).toBe(0)
+      expect(result.stderr, name).toMatch(/\.env was not checked for credentials \((not a regular file|.*over the \d+-byte limit)\)/)
+    }
+    projects.cleanup()
   })
 
   it('appends one audit event per run, with fingerprint and command name but no arguments or secret', async () => {

@@ -37,6 +37,33 @@ describe('cfwrap --scan', () => {
     expect(result.stdout).not.toContain(ignored)
   })
 
+  it('a UTF-16 byte-order mark before 8-bit text is not believed: the token is found and the file noted', async () => {
+    const dir = join(home.dir, 'bom')
+    mkdirSync(dir, { recursive: true })
+    const secret = fakeSecret()
+    for (const [name, bom] of [['le.env', [0xff, 0xfe]], ['be.env', [0xfe, 0xff]]] as const) {
+      writeFileSync(join(dir, name), Buffer.concat([Buffer.from(bom), Buffer.from(`export CLOUDFLARE_API_TOKEN=${secret}\n`)]))
+    }
+    // A real UTF-16LE file with the same line is still read as UTF-16.
+    writeFileSync(join(dir, 'real.ps1'), Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`$env:CLOUDFLARE_API_TOKEN = "${secret}"\r\n`, 'utf16le')]))
+    const result = await runCli(['--scan', '--json', 'bom'], { env, cwd: home.dir })
+    const parsed = JSON.parse(result.stdout)
+    expect(parsed.findings.map((f: { file: string }) => f.file).sort()).toEqual(['bom/be.env', 'bom/le.env', 'bom/real.ps1'])
+    expect(parsed.notices.map((n: { file: string }) => n.file).sort()).toEqual(['bom/be.env', 'bom/le.env'])
+    expect(parsed.notices[0].detail).toMatch(/byte-order mark, but what follows is 8-bit text; read as UTF-8/)
+  })
+
+  it('--scan on a path that does not exist exits 2; a file reached by two spellings is listed once', async () => {
+    const missing = await runCli(['--scan', join(home.dir, 'typo')], { env, cwd: home.dir })
+    expect(missing.status).toBe(2)
+    expect(missing.stderr).toMatch(/--scan: .*typo does not exist/)
+    const dir = join(home.dir, 'twice')
+    mkdirSync(dir, { recursive: true })
+    writeFileSync(join(dir, '.env'), `CLOUDFLARE_API_TOKEN=${fakeSecret()}\n`)
+    const result = await runCli(['--scan', '--json', 'twice', './twice/.env', `${home.dir}/twice/../twice`], { env, cwd: home.dir })
+    expect(JSON.parse(result.stdout).findings).toHaveLength(1)
+  })
+
   it('exits 0 on a clean tree and handles binary, huge and invalid UTF-8 files', async () => {
     const clean = join(home.dir, 'clean')
     mkdirSync(clean)
@@ -63,10 +90,10 @@ describe('cfwrap --scan', () => {
     expect(text.stdout).toContain('cfwrap --revoke mine')
   })
 
-  it('a missing path is reported, not a crash', async () => {
+  it('a missing path is a usage error (exit 2) in one sentence, not a crash and not a clean scan', async () => {
     const result = await runCli(['--scan', '--json', 'does-not-exist'], { env, cwd: home.dir })
-    expect(result.status).toBe(0)
-    expect(JSON.parse(result.stdout).skipped[0]).toMatchObject({ file: 'does-not-exist', reason: 'unreadable' })
+    expect(result.status).toBe(2)
+    expect(result.stderr).toBe('cfwrap: --scan: does-not-exist does not exist.\n')
   })
 })
 

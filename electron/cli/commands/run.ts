@@ -70,7 +70,11 @@ export async function runCommand(invocation: Invocation): Promise<number> {
   }
   // Load child_process while the keychain answers, not after.
   void preloadSpawn()
-  const dotenvFound = findDotenvCredentials(wranglerDotenvFiles(cwd, wranglerEnvFromArgs(args) ?? process.env.CLOUDFLARE_ENV))
+  const dotenvSkipped: Array<{ file: string; detail: string }> = []
+  const dotenvFound = findDotenvCredentials(wranglerDotenvFiles(cwd, wranglerEnvFromArgs(args) ?? process.env.CLOUDFLARE_ENV), dotenvSkipped)
+  for (const skipped of dotenvSkipped) {
+    printWarning(`cfwrap: warning: ${skipped.file} was not checked for credentials (${skipped.detail}); Wrangler may still try to read it.`)
+  }
   if (secretPending) {
     secret = await secretPending
     injection = { token: secret, accountId: token?.accountId ?? null }

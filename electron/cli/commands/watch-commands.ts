@@ -38,6 +38,7 @@ export async function watchCommand(invocation: Invocation): Promise<number> {
     // With no path: the shell start-up files and the current directory.
     const paths = invocation.paths.length > 0 ? invocation.paths : [...profiles.filter((p) => existsQuiet(p)), '.']
     for (const path of invocation.paths) if (path.startsWith('-')) throw new UsageError(`--scan takes paths; put options before them (got ${path}).`)
+    for (const path of invocation.paths) if (!existsQuiet(path, true)) throw new UsageError(`--scan: ${path} does not exist.`)
     const report = scanPaths(paths, profileTest(profiles))
     const known = knownTokens(await vault.list().catch(() => []))
     if (json) {
@@ -45,11 +46,13 @@ export async function watchCommand(invocation: Invocation): Promise<number> {
         `${JSON.stringify({
           findings: report.findings.map((f) => ({ file: f.file, line: f.line, column: f.column, kind: f.kind, severity: f.severity, fingerprint: f.fingerprint, ...(known.has(f.fingerprint) ? { knownToken: known.get(f.fingerprint) } : {}) })),
           skipped: report.skipped,
+          notices: report.notices,
         })}\n`,
       )
     } else {
       for (const finding of report.findings) printFinding(finding, known.get(finding.fingerprint))
       for (const skipped of report.skipped) process.stderr.write(`cfwrap: skipped ${skipped.file}: ${skipped.reason} (${skipped.detail})\n`)
+      for (const notice of report.notices) process.stderr.write(`cfwrap: note: ${notice.file} ${notice.detail}\n`)
       process.stderr.write(`${report.findings.length} finding${report.findings.length === 1 ? '' : 's'} in ${report.filesScanned} file${report.filesScanned === 1 ? '' : 's'} scanned.\n`)
     }
     return report.findings.length > 0 ? 1 : 0
@@ -110,9 +113,11 @@ export async function watchCommand(invocation: Invocation): Promise<number> {
   return problems.length ? 1 : 0
 }
 
-function existsQuiet(path: string): boolean {
+/** Whether `path` is a file (or, with `anyKind`, exists at all: a directory, a dangling-free link). */
+function existsQuiet(path: string, anyKind = false): boolean {
   try {
-    return statSync(path).isFile()
+    const stat = statSync(path)
+    return anyKind || stat.isFile()
   } catch {
     return false
   }

@@ -52,6 +52,8 @@ export interface ScanResult {
    * sequence with U+FFFD (secrets are ASCII, so none is lost), and this counts the replacements.
    */
   invalidUtf8Replacements?: number
+  /** How the bytes were read when that was not what they claimed (a UTF-16 byte-order mark before 8-bit text). */
+  notice?: string
 }
 
 /** zod/mini schema of a `ScanContext`. */

@@ -404,6 +404,23 @@ function countReplacements(text: string): number {
 }
 
 /**
+ * Whether bytes that start with a UTF-16 BOM really are UTF-16: an even length, and in the first
+ * 4 KiB enough code units whose high byte is zero (ASCII letters, digits, spaces and line ends in
+ * UTF-16), which 8-bit text after a stray BOM never has.
+ */
+function looksLikeUtf16(bytes: Uint8Array, encoding: 'utf-16le' | 'utf-16be'): boolean {
+  if (bytes.length % 2 !== 0) return false
+  const end = Math.min(bytes.length, 4098)
+  let units = 0
+  let zeroHigh = 0
+  for (let i = 2; i + 1 < end; i += 2) {
+    units++
+    if (bytes[encoding === 'utf-16le' ? i + 1 : i] === 0) zeroHigh++
+  }
+  return units === 0 || zeroHigh * 20 >= units
+}
+
+/**
  * Scans a file's bytes: skips files over `maxBytes` (default 5 MiB) and binary files, decodes
  * UTF-8 (or UTF-16 with a BOM), and scans invalid UTF-8 lossily rather than not at all.
  */
@@ -412,8 +429,22 @@ export function scanBytes(bytes: Uint8Array, ctx: ScanContext, opts: { maxBytes?
   if (bytes.length > maxBytes) {
     return { findings: [], skipped: { reason: 'too-large', detail: `${bytes.length} bytes, over the ${maxBytes}-byte limit` } }
   }
-  // Windows PowerShell writes UTF-16 with a BOM; its NUL bytes would otherwise look binary.
+  // Windows PowerShell writes UTF-16 with a BOM; its NUL bytes would otherwise look binary. The BOM
+  // is a claim, not proof: FF FE before plain ASCII would decode into CJK look-alikes and hide every
+  // secret, so UTF-16 is believed only with evidence (see looksLikeUtf16).
   const utf16 = bytes[0] === 0xff && bytes[1] === 0xfe ? 'utf-16le' : bytes[0] === 0xfe && bytes[1] === 0xff ? 'utf-16be' : undefined
+  if (utf16 !== undefined && !looksLikeUtf16(bytes, utf16)) {
+    const rest = bytes.subarray(2)
+    const binary = binaryReason(rest)
+    if (binary !== undefined) return { findings: [], skipped: { reason: 'binary', detail: binary } }
+    const text = lossyUtf8.decode(rest)
+    const replacements = countReplacements(text)
+    return {
+      findings: scanText(text, ctx),
+      ...(replacements > 0 ? { invalidUtf8Replacements: replacements } : {}),
+      notice: `starts with a ${utf16.toUpperCase()} byte-order mark, but what follows is 8-bit text; read as UTF-8 instead`,
+    }
+  }
   if (utf16 !== undefined) {
     let text: string
     try {
