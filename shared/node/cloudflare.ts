@@ -25,7 +25,7 @@ import { holdSecret, redact } from '../common/redact'
 import type { PermissionRef, ScopeId } from '../common/templates'
 import { writeFileAtomic } from './fs-atomic'
 import { lazyLoad } from './lazy-load'
-import { GateClosedError, RequestGate } from './request-gate'
+import { RequestGate } from './request-gate'
 
 type CloudflareModule = typeof import('cloudflare')
 type CloudflareSdk = InstanceType<CloudflareModule['Cloudflare']>
@@ -426,15 +426,21 @@ export class CloudflareClient implements TokenApi {
 
   /** Runs one SDK request through the gate and maps its failure. */
   private async call<T>(what: string, request: () => Promise<T>): Promise<T> {
-    try {
-      return await this.gate.run(request)
-    } catch (error) {
-      // Not a Cloudflare failure: the process is shutting down and the request was never sent.
-      if (error instanceof GateClosedError) throw error
-      const mapped = mapSdkError(this.sdkModule, error, what, this.baseURL)
-      if (mapped.kind === 'rate-limited') this.gate.pause(mapped.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS)
-      throw mapped
-    }
+    // The answer is told to the gate inside the slot, before it is released: a 429 must pause the
+    // gate before the next waiting request is let through.
+    return this.gate.run(async () => {
+      try {
+        const answer = await request()
+        this.gate.answered()
+        return answer
+      } catch (error) {
+        const mapped = mapSdkError(this.sdkModule, error, what, this.baseURL)
+        if (mapped.kind === 'rate-limited') this.gate.pause(mapped.retryAfterSeconds ?? DEFAULT_RETRY_AFTER_SECONDS)
+        // Any other HTTP answer (a 404, a 5xx) also says the rate limit has passed.
+        else if (mapped.details.status !== undefined) this.gate.answered()
+        throw mapped
+      }
+    })
   }
 
   /** Checks the credential itself, at the verify endpoint that matches its owner. */

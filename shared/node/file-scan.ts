@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
 import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { DEFAULT_MAX_SCAN_BYTES, scanBytes, type Finding, type ScanContext } from '../common/scan'
@@ -99,6 +99,52 @@ export function listFiles(root: string, onUnreadable: (path: string, code: strin
  * and the scanner treats undefined as committed, the safer reading).
  */
 export function gitIgnoredMap(files: string[]): Map<string, boolean | undefined> {
+  const { result, byTop } = groupByRepository(files)
+  for (const [top, list] of byTop) {
+    const check = spawnSync('git', checkIgnoreArgs(top), { input: checkIgnoreInput(list), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
+    recordCheckIgnore(result, list, check.status, check.stdout)
+  }
+  return result
+}
+
+/**
+ * {@link gitIgnoredMap} without blocking: one `git check-ignore` process per repository, run one
+ * after another off the main thread, so a watcher's first scan of many repositories never holds up
+ * the reaper's timers and replies.
+ */
+export async function gitIgnoredMapAsync(files: string[]): Promise<Map<string, boolean | undefined>> {
+  const { result, byTop } = groupByRepository(files)
+  for (const [top, list] of byTop) {
+    const { status, stdout } = await new Promise<{ status: number | null; stdout: string }>((done) => {
+      const child = spawn('git', checkIgnoreArgs(top), { stdio: ['pipe', 'pipe', 'ignore'] })
+      let out = ''
+      child.stdout.setEncoding('utf8').on('data', (chunk: string) => (out += chunk))
+      child.on('error', () => done({ status: null, stdout: '' }))
+      child.on('close', (code) => done({ status: code, stdout: out }))
+      child.stdin.on('error', () => undefined)
+      child.stdin.end(checkIgnoreInput(list))
+    })
+    recordCheckIgnore(result, list, status, stdout)
+  }
+  return result
+}
+
+function checkIgnoreArgs(top: string): string[] {
+  return ['-C', top, 'check-ignore', '--stdin', '-z']
+}
+
+function checkIgnoreInput(files: string[]): string {
+  return files.map((f) => resolve(f)).join('\0')
+}
+
+/** Exit 0: some are ignored (listed); 1: none is; anything else: git could not say (undefined, read as committed). */
+function recordCheckIgnore(result: Map<string, boolean | undefined>, files: string[], status: number | null, stdout: string): void {
+  const ignored = new Set(status === 0 ? stdout.split('\0').filter(Boolean) : [])
+  for (const file of files) result.set(file, status === 0 || status === 1 ? ignored.has(resolve(file)) : undefined)
+}
+
+/** Files grouped by the repository that holds them; files outside any repository map to undefined in `result`. */
+function groupByRepository(files: string[]): { result: Map<string, boolean | undefined>; byTop: Map<string, string[]> } {
   const result = new Map<string, boolean | undefined>()
   const byTop = new Map<string, string[]>()
   const topOf = new Map<string, string | null>()
@@ -127,12 +173,7 @@ export function gitIgnoredMap(files: string[]): Map<string, boolean | undefined>
     list.push(file)
     byTop.set(top, list)
   }
-  for (const [top, list] of byTop) {
-    const check = spawnSync('git', ['-C', top, 'check-ignore', '--stdin', '-z'], { input: list.map((f) => resolve(f)).join('\0'), encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
-    const ignored = new Set(check.status === 0 ? check.stdout.split('\0').filter(Boolean) : [])
-    for (const file of list) result.set(file, check.status === 0 || check.status === 1 ? ignored.has(resolve(file)) : undefined)
-  }
-  return result
+  return { result, byTop }
 }
 
 /** True when `path` is one of the shell start-up files (decides the scan's origin). */

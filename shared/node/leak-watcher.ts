@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs'
 import { dirname, resolve, sep } from 'node:path'
 import type { FSWatcher } from 'chokidar'
 import type { Finding } from '../common/scan'
-import { gitIgnoredMap, IGNORED_DIRS, isSkippedByName, scanFile, type SkippedFile } from './file-scan'
+import { gitIgnoredMapAsync, IGNORED_DIRS, isSkippedByName, scanFile, type SkippedFile } from './file-scan'
 import { lazyLoad } from './lazy-load'
 
 /** A finding the watcher currently sees, with the identity that survives saves. */
@@ -35,6 +35,9 @@ export interface LeakWatcherOptions {
   now?: () => number
 }
 
+/** Longest run of scanning before the watcher lets the event loop (timers, sockets) run. */
+const SCAN_SLICE_MS = 8
+
 /** Stable id of a finding across saves. */
 export function findingId(finding: Finding): string {
   return `${finding.file}\u0000${finding.kind}\u0000${finding.fingerprint}`
@@ -49,7 +52,11 @@ export class LeakWatcher {
   private profileWatcher: FSWatcher | null = null
   private rootWatcher: FSWatcher | null = null
   private readonly current = new Map<string, Map<string, WatchedFinding>>()
-  private readonly timers = new Map<string, NodeJS.Timeout>()
+  /** Files changed since the last scan; scanned together once the watched files are quiet for `debounceMs`. */
+  private readonly pending = new Set<string>()
+  private flushTimer: NodeJS.Timeout | null = null
+  private flushing: Promise<void> | null = null
+  private stopped = false
   private readonly profiles: Set<string>
   private roots: string[]
   private readonly debounceMs: number
@@ -103,8 +110,11 @@ export class LeakWatcher {
 
   /** Stops watching and cancels pending scans. */
   async stop(): Promise<void> {
-    for (const timer of this.timers.values()) clearTimeout(timer)
-    this.timers.clear()
+    this.stopped = true
+    if (this.flushTimer) clearTimeout(this.flushTimer)
+    this.flushTimer = null
+    this.pending.clear()
+    await this.flushing
     await Promise.all([this.profileWatcher?.close(), this.rootWatcher?.close()])
     this.profileWatcher = null
     this.rootWatcher = null
@@ -141,7 +151,9 @@ export class LeakWatcher {
 
   /** Waits until no scan is pending (tests and start-up use it). */
   async settle(): Promise<void> {
-    while (this.timers.size > 0) await new Promise((r) => setTimeout(r, this.debounceMs))
+    while (this.pending.size > 0 || this.flushTimer !== null || this.flushing !== null) {
+      await (this.flushing ?? new Promise((r) => setTimeout(r, this.debounceMs)))
+    }
   }
 
   private isIgnored(path: string): boolean {
@@ -155,21 +167,54 @@ export class LeakWatcher {
     return isSkippedByName(abs)
   }
 
+  /** Queues a changed file; the batch is scanned once nothing has changed for `debounceMs` (one event per save, not per write). */
   private schedule(path: string): void {
-    const abs = resolve(path)
-    clearTimeout(this.timers.get(abs))
-    this.timers.set(
-      abs,
-      setTimeout(() => {
-        this.timers.delete(abs)
-        this.rescan(abs)
-      }, this.debounceMs),
-    )
+    if (this.stopped) return
+    this.pending.add(resolve(path))
+    if (this.flushTimer) clearTimeout(this.flushTimer)
+    this.flushTimer = setTimeout(() => {
+      this.flushTimer = null
+      void this.flush()
+    }, this.debounceMs)
   }
 
-  private rescan(file: string): void {
+  /**
+   * Scans every queued file: git is asked once per repository for the whole batch (asynchronously),
+   * and the scanning yields to the event loop every few milliseconds, so a first scan of thousands of
+   * files never delays the reaper's timers or API replies in the same process.
+   */
+  private async flush(): Promise<void> {
+    if (this.flushing) {
+      await this.flushing
+      if (this.flushTimer === null && this.pending.size > 0) return this.flush()
+      return
+    }
+    const run = (async () => {
+      while (this.pending.size > 0 && !this.stopped) {
+        const files = [...this.pending]
+        this.pending.clear()
+        const ignored = await gitIgnoredMapAsync(files.filter((file) => !this.profiles.has(file)))
+        let sliceStart = Date.now()
+        for (const file of files) {
+          if (this.stopped) return
+          this.rescan(file, ignored.get(file))
+          if (Date.now() - sliceStart >= SCAN_SLICE_MS) {
+            await new Promise((resolveSlice) => setImmediate(resolveSlice))
+            sliceStart = Date.now()
+          }
+        }
+      }
+    })()
+    this.flushing = run
+    try {
+      await run
+    } finally {
+      this.flushing = null
+    }
+  }
+
+  private rescan(file: string, gitIgnored: boolean | undefined): void {
     const profile = this.profiles.has(file)
-    const gitIgnored = profile ? undefined : gitIgnoredMap([file]).get(file)
     const scanned = scanFile(file, { origin: profile ? 'shell-profile' : 'project', gitIgnored }, this.options.maxBytes)
     if (scanned.skipped) {
       if (scanned.skipped.reason === 'unreadable' && scanned.skipped.detail === 'ENOENT') {

@@ -11,6 +11,10 @@
  * - **Pause.** When Cloudflare answers 429, `pause(retryAfter)` holds back every request of the
  *   process until the `retry-after` time has passed. Waiting happens in the gate's queue, so nothing
  *   else in the process (timers, local clean-up, the UI) is blocked.
+ *   The pause has a floor ({@link MIN_PAUSE_MS}) and doubles with every further 429 that a probe
+ *   after the pause meets, until an answer that is not a 429 comes back. After a pause only one
+ *   request (the probe) goes out until such an answer: a storm costs a request per pause, not one per
+ *   waiting request.
  * - **Concurrency.** At most `maxConcurrent` requests are in flight at once.
  */
 
@@ -19,6 +23,12 @@ export const DEFAULT_REQUEST_BUDGET = 1000
 
 /** Cloudflare's rate-limit window: 5 minutes. */
 export const RATE_WINDOW_MS = 5 * 60 * 1000
+
+/** The shortest 429 pause, whatever `retry-after` says: `retry-after: 0` must not become a request loop. */
+export const MIN_PAUSE_MS = 1_000
+
+/** The longest pause repeated 429s grow to (Cloudflare's own block lasts 5 minutes). */
+export const MAX_PAUSE_MS = RATE_WINDOW_MS
 
 /** Thrown to requests still waiting when the gate is closed (the daemon is stopping). */
 export class GateClosedError extends Error {
@@ -64,8 +74,11 @@ export class RequestGate {
   private timer: unknown = null
   private timerAt = Infinity
   private closed = false
-  private admittedTotal = 0
   private maxInWindowSeen = 0
+  /** 429s met one after another (each by a probe after a pause); 0 after any other answer. */
+  private rateLimitStreak = 0
+  /** After a pause: send one request at a time until one gets an answer that is not a 429. */
+  private probing = false
 
   constructor(options: RequestGateOptions = {}) {
     this.budget = options.budget ?? DEFAULT_REQUEST_BUDGET
@@ -88,22 +101,34 @@ export class RequestGate {
     }
   }
 
-  /** Holds back every request until `seconds` from now (a 429's `retry-after`); never shortens a pause. */
+  /**
+   * A 429 with `retry-after: seconds`: holds back every request until then, at least
+   * {@link MIN_PAUSE_MS}, doubled for every 429 in a row; never shortens a pause. 429s of requests
+   * that were in flight together count once.
+   */
   pause(seconds: number): void {
-    const until = this.clock() + Math.max(0, seconds) * 1000
+    const now = this.clock()
+    if (now >= this.pausedUntilMs) this.rateLimitStreak++
+    this.probing = true
+    const backoff = Math.min(MAX_PAUSE_MS, MIN_PAUSE_MS * 2 ** Math.min(this.rateLimitStreak - 1, 20))
+    const until = now + Math.max(Math.max(0, seconds) * 1000, backoff)
     if (until <= this.pausedUntilMs) return
     this.pausedUntilMs = until
-    this.onPause?.(seconds, until)
+    this.onPause?.((until - now) / 1000, until)
+  }
+
+  /** Cloudflare answered with something other than a 429: the rate limit has passed, normal traffic resumes. */
+  answered(): void {
+    this.rateLimitStreak = 0
+    if (this.probing) {
+      this.probing = false
+      this.pump()
+    }
   }
 
   /** When the current pause ends (ms on the gate's clock); 0 or a past time when not paused. */
   get pausedUntil(): number {
     return this.pausedUntilMs
-  }
-
-  /** Requests admitted over the gate's lifetime. */
-  get admitted(): number {
-    return this.admittedTotal
   }
 
   /** The most request starts seen in any window so far. */
@@ -129,7 +154,7 @@ export class RequestGate {
   /** Admits as many waiters as the limits allow, or arms a timer for when the next one may go. */
   private pump(): void {
     if (this.closed) return
-    while (this.waiters.length > 0 && this.active < this.maxConcurrent) {
+    while (this.waiters.length > 0 && this.active < (this.probing ? 1 : this.maxConcurrent)) {
       const now = this.clock()
       const wakeAt = this.blockedUntil(now)
       if (wakeAt > now) {
@@ -139,7 +164,6 @@ export class RequestGate {
       const waiter = this.waiters.shift() as Waiter
       this.starts.push(now)
       this.active++
-      this.admittedTotal++
       this.maxInWindowSeen = Math.max(this.maxInWindowSeen, this.starts.length)
       waiter.resolve()
     }

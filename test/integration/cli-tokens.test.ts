@@ -1,7 +1,8 @@
 // `cfwrap --setup / --mint / --revoke / --revoke-all / --reap / --daemon` end to end: the built CLI
 // as real child processes, the fake Cloudflare API over HTTP, the real keychain.
 // Needs `npx electron-vite build` first.
-import { mkdirSync } from 'node:fs'
+import { execFileSync } from 'node:child_process'
+import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -270,6 +271,32 @@ describe('--daemon', () => {
     const code = await new Promise<number | null>((resolve) => daemon.once('close', (status) => resolve(status)))
     expect(code).toBe(0)
     expect(events.at(-1)?.type).toBe('daemon-stopped')
+  })
+
+  it('a token whose deadline passed while nothing ran is deleted right after start, even while it watches git repositories', async () => {
+    world = await makeWorld()
+    const overdue = await seedMintedToken(world, { name: 'cfwrap:demo:dev:workers-deploy:overdue', expiresAt: Date.now() - 60_000 })
+    const roots: string[] = []
+    for (let r = 0; r < 4; r++) {
+      const root = join(world.home, `repo${r}`)
+      mkdirSync(join(root, 'src'), { recursive: true })
+      execFileSync('git', ['init', '-q', root])
+      for (let i = 0; i < 250; i++) writeFileSync(join(root, 'src', `m${i}.ts`), `export const v${i} = ${i}\n`)
+      roots.push(root)
+    }
+    const started = Date.now()
+    const daemon = startCli(['--daemon', '--json', ...roots.flatMap((root) => ['--watch', root])], { env: cliEnv(world.home, { CLOUDFLARE_API_BASE_URL: world.fake.url }) })
+    daemons.push(daemon)
+    let deletedAt = 0
+    createInterface({ input: daemon.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+      const parsed = JSON.parse(line) as { type: string; token?: string }
+      if (parsed.type === 'deleted' && parsed.token === overdue.name) deletedAt = Date.now()
+    })
+    await waitFor(() => deletedAt > 0, 15_000, 'the overdue deletion')
+    // Node's start, the SDK's load and two requests; the watcher's first scan of 1,000 files runs alongside.
+    // (The figure itself is measured by `npm run bench -- reaper`; this bound only catches a regression to seconds.)
+    expect(deletedAt - started).toBeLessThan(4000)
+    expect(world.fake.getToken(overdue.tokenId as string)).toBeUndefined()
   })
 
   it('stops cleanly on SIGINT, even while Cloudflare is rate limiting', async () => {

@@ -1,6 +1,6 @@
 // The leak watcher on real files with real file watching (chokidar over inotify) in temp dirs.
 import { execFileSync } from 'node:child_process'
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -141,5 +141,41 @@ describe('LeakWatcher', () => {
     await w.removeRoot(project)
     expect(w.findings()).toEqual([])
     expect(events.some((e) => e.type === 'finding-resolved')).toBe(true)
+  })
+
+  it('asks git once per repository for a whole batch, not once per file, and never blocks the event loop for long', async () => {
+    // A `git` on PATH that logs each invocation, then runs the real one.
+    const bin = join(dir, 'bin')
+    mkdirSync(bin)
+    const log = join(dir, 'git.log')
+    writeFileSync(join(bin, 'git'), `#!/bin/sh\necho "$*" >> '${log}'\nexec /usr/bin/git "$@"\n`, { mode: 0o755 })
+    const repos = ['a', 'b'].map((name) => join(dir, name))
+    for (const repo of repos) {
+      mkdirSync(join(repo, 'src'), { recursive: true })
+      execFileSync('git', ['init', '-q', repo])
+      for (let i = 0; i < 150; i++) writeFileSync(join(repo, 'src', `f${i}.ts`), `export const value${i} = ${i}\n`)
+      writeFileSync(join(repo, '.env'), `CLOUDFLARE_API_TOKEN=${fakeSecret()}\n`)
+    }
+    const path = process.env.PATH
+    process.env.PATH = `${bin}:${path}`
+    let longestStall = 0
+    let last = Date.now()
+    const ticker = setInterval(() => {
+      longestStall = Math.max(longestStall, Date.now() - last)
+      last = Date.now()
+    }, 5)
+    try {
+      await startWatcher({ roots: repos })
+    } finally {
+      clearInterval(ticker)
+      process.env.PATH = path
+    }
+    expect(events.filter((event) => event.type === 'finding')).toHaveLength(2)
+    const checks = readFileSync(log, 'utf8').split('\n').filter((line) => line.includes('check-ignore'))
+    // 302 files in 2 repositories: one check per repository per batch (the first scan may come in a few batches).
+    expect(checks.length).toBeGreaterThanOrEqual(2)
+    expect(checks.length).toBeLessThanOrEqual(8)
+    // The timer kept ticking while 302 files were scanned: no long synchronous stretch.
+    expect(longestStall).toBeLessThan(1000)
   })
 })

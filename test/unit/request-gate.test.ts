@@ -82,3 +82,64 @@ describe('RequestGate', () => {
     await expect(gate.run(async () => 'sent')).rejects.toBeInstanceOf(GateClosedError)
   })
 })
+
+describe('RequestGate under a 429 storm', () => {
+  /**
+   * 200 requests (one per due token) against a server that answers 429 `retry-after: 0` for the
+   * first 30 s: each request retries when refused, as the reaper does. Counts what reaches the server.
+   */
+  async function storm(stormMs: number): Promise<{ sent: number; sentDuringStorm: number; doneAt: number }> {
+    const gate = new RequestGate({ maxConcurrent: 8 })
+    const started = Date.now()
+    let sent = 0
+    let sentDuringStorm = 0
+    const request = async (): Promise<void> => {
+      for (;;) {
+        // As CloudflareClient does: the answer is told to the gate before the slot is released.
+        const limited = await gate.run(async () => {
+          sent++
+          await new Promise((resolve) => setTimeout(resolve, 20))
+          const during = Date.now() - started < stormMs
+          if (during) {
+            sentDuringStorm++
+            gate.pause(0)
+          } else gate.answered()
+          return during
+        })
+        if (!limited) return
+        // The reaper's own floor before it tries the same token again.
+        await new Promise((resolve) => setTimeout(resolve, 1000))
+      }
+    }
+    const all = Promise.all(Array.from({ length: 200 }, () => request()))
+    let doneAt = 0
+    void all.then(() => (doneAt = Date.now() - started))
+    await vi.advanceTimersByTimeAsync(120_000)
+    await all
+    return { sent, sentDuringStorm, doneAt }
+  }
+
+  it('retry-after: 0 gets a floor and a growing pause; after a pause one probe goes first', async () => {
+    const result = await storm(30_000)
+    // Before: every refused request came straight back (870 in 30 s in the issue). Now: the first
+    // batch in flight, then one probe per pause (1, 2, 4, 8, 16 s).
+    expect(result.sentDuringStorm).toBeLessThanOrEqual(8 + 6)
+    // And once Cloudflare answers again, all 200 go through promptly.
+    expect(result.sent).toBe(result.sentDuringStorm + 200)
+    expect(result.doneAt).toBeLessThan(30_000 + 32_000 + 5_000)
+  })
+
+  it('an answer that is not a 429 ends the backoff: the next 429 pauses for the floor again', async () => {
+    const pauses: number[] = []
+    const gate = new RequestGate({ onPause: (seconds) => pauses.push(seconds) })
+    gate.pause(0)
+    await vi.advanceTimersByTimeAsync(1_000)
+    gate.pause(0)
+    await vi.advanceTimersByTimeAsync(2_000)
+    gate.pause(0)
+    gate.answered()
+    await vi.advanceTimersByTimeAsync(4_000)
+    gate.pause(0)
+    expect(pauses).toEqual([1, 2, 4, 1])
+  })
+})
