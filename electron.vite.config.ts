@@ -1,3 +1,4 @@
+import { chmodSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { build, type Plugin } from 'vite'
 import { defineConfig } from 'electron-vite'
@@ -33,6 +34,9 @@ function cfwrapCli(): Plugin {
         // (zod, @noble/hashes) is bundled so start-up reads one file instead of a package tree.
         ssr: { external: Object.keys(pkg.dependencies), noExternal: true },
       })
+      // The file `npm link` (and the bin entry of an install) points at: without the execute bit every
+      // rebuild would break the linked `cfwrap` command with "Permission denied".
+      chmodSync(resolve(__dirname, 'out/main/cfwrap.js'), 0o755)
     },
   }
 }

@@ -1,7 +1,9 @@
 // electron-builder.yml is checked here because building installers needs Electron's downloads and
 // is not part of CI: the configuration is validated with electron-builder's own schema, and the
 // settings the app relies on are asserted one by one.
-import { readFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { createRequire } from 'node:module'
 import { join, resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
@@ -58,8 +60,26 @@ describe('electron-builder.yml', () => {
     // No install script: `npm ci` never touches the network for Electron's binary.
     expect(electron.scripts?.postinstall).toBeUndefined()
     expect(electron.bin['install-electron']).toBeDefined()
-    expect(packageJson.scripts.prestart).toBe('install-electron')
-    expect(packageJson.scripts.predev).toBe('install-electron')
+    expect(packageJson.scripts.prestart).toBe('node scripts/install-electron.mjs')
+    expect(packageJson.scripts.predev).toBe('node scripts/install-electron.mjs')
+  })
+
+  it('offline, npm start says what could not be downloaded, from where, how to point it elsewhere, and that cfwrap works without it', () => {
+    const cache = mkdtempSync(join(tmpdir(), 'cfwrap-electron-cache-'))
+    try {
+      const run = spawnSync(process.execPath, [join(ROOT, 'scripts', 'install-electron.mjs')], {
+        cwd: ROOT,
+        encoding: 'utf8',
+        env: { ...process.env, ELECTRON_MIRROR: 'http://127.0.0.1:9/', electron_config_cache: cache },
+      })
+      expect(run.status).toBe(1)
+      expect(run.stderr).toMatch(/^cfwrap: could not download Electron [\d.]+'s binary from http:\/\/127\.0\.0\.1:9\/ \(the download server could not be reached\)/)
+      expect(run.stderr).toMatch(/ELECTRON_MIRROR/)
+      expect(run.stderr).toMatch(/The `cfwrap` command does not need Electron/)
+      expect(run.stderr).not.toMatch(/TypeError|    at /)
+    } finally {
+      rmSync(cache, { recursive: true, force: true })
+    }
   })
 
   it('ships the built app with the CLI and unpacks the native keychain module', () => {
@@ -80,5 +100,14 @@ describe('electron-builder.yml', () => {
       onlyLoadAppFromAsar: true,
       grantFileProtocolExtraPrivileges: false,
     })
+  })
+})
+
+describe('the built cfwrap command', () => {
+  it('is executable after every build (npm link points at it)', () => {
+    // `npm test` builds before Vitest runs; the bin entry names this file.
+    const bin = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).bin.cfwrap as string
+    expect(statSync(join(ROOT, bin)).mode & 0o111).toBe(0o111)
+    expect(readFileSync(join(ROOT, bin), 'utf8').startsWith('#!/usr/bin/env node')).toBe(true)
   })
 })
