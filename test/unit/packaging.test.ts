@@ -76,7 +76,7 @@ describe('electron-builder.yml', () => {
       expect(run.stderr).toMatch(/^cfwrap: could not download Electron [\d.]+'s binary from http:\/\/127\.0\.0\.1:9\/ \(the download server could not be reached\)/)
       expect(run.stderr).toMatch(/ELECTRON_MIRROR/)
       expect(run.stderr).toMatch(/The `cfwrap` command does not need Electron/)
-      expect(run.stderr).not.toMatch(/TypeError|    at /)
+      expect(run.stderr).not.toMatch(/TypeError| {4}at /)
     } finally {
       rmSync(cache, { recursive: true, force: true })
     }
