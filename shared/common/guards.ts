@@ -408,7 +408,7 @@ function checkResources(
     if (!value) {
       refusals.push({
         rule: 'resource-required',
-        message: `Refused: ${needs.join(', ')} must be narrowed to one ${what}, but no ${what} id was given. Pass the ${what} id (32 hex characters, ${whereToFind}).`,
+        message: `Refused: ${needs.join(', ')} must be narrowed to one ${what}, but no ${what} id was given. Give the ${what} id (32 hex characters; copy it from ${whereToFind}).`,
       })
       return undefined
     }
@@ -421,7 +421,7 @@ function checkResources(
     }
     return value.toLowerCase()
   }
-  const accountId = checkId('account', namesAt(SCOPES.account, SCOPES.r2Bucket), request.accountId, 'shown in the dashboard or by `wrangler whoami`')
+  const accountId = checkId('account', namesAt(SCOPES.account, SCOPES.r2Bucket), request.accountId, "the dashboard's Account Home, or from `wrangler whoami`")
   if (accountId) resources.accountId = accountId
   const zoneId = checkId('zone', namesAt(SCOPES.zone), request.zoneId, "on the zone's Overview page in the dashboard")
   if (zoneId) resources.zoneId = zoneId

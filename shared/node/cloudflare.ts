@@ -452,6 +452,29 @@ export class CloudflareClient implements TokenApi {
     return { id: parsed.id, status: parsed.status, expiresOn: parsed.expires_on ?? null }
   }
 
+  /**
+   * Ids of the accounts this credential can name a default for: the accounts it can see, else the
+   * user's memberships. Either may be refused to a token that only manages tokens: then none.
+   */
+  async accountIds(): Promise<string[]> {
+    const IdList = z.array(z.object({ id: z.string() }))
+    const MembershipList = z.array(z.object({ account: z.object({ id: z.string() }) }))
+    try {
+      const page = await this.call('listing accounts', () => this.sdk.accounts.list({ per_page: 50 }))
+      const ids = IdList.safeParse(page.result)
+      if (ids.success && ids.data.length > 0) return ids.data.map((account) => account.id)
+    } catch {
+      // No account read permission: try the memberships.
+    }
+    try {
+      const page = await this.call('listing memberships', () => this.sdk.memberships.list({ per_page: 50 }))
+      const memberships = MembershipList.safeParse(page.result)
+      return memberships.success ? memberships.data.map((membership) => membership.account.id) : []
+    } catch {
+      return []
+    }
+  }
+
   /** Names of the permission groups token `id` holds in allow policies; null when Cloudflare does not say. */
   async allowedPermissionNames(id: string): Promise<string[] | null> {
     const result = await this.call('reading the credential\'s permissions', () =>

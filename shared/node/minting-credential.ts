@@ -91,6 +91,8 @@ export interface SetupResult {
   record: TokenRecord
   owner: TokenOwnerKind
   replaced: TokenRecord[]
+  /** For a user-owned credential: where its default account came from, or why there is none. */
+  defaultAccount: 'given' | 'derived' | { none: string }
 }
 
 function normalizeIso(value: string | null): string | null {
@@ -174,6 +176,19 @@ export async function setupMintingCredential(
   }
   if (names !== null && !names.includes(writeGroup)) throw cannotManageTokens(owner)
 
+  // A user-owned credential mints for an account it must be told; with exactly one in sight, that is the default.
+  let defaultAccountId = accountId
+  let defaultAccount: SetupResult['defaultAccount'] = 'given'
+  if (owner === 'user' && !accountId) {
+    const ids = await client.accountIds()
+    if (ids.length === 1) {
+      defaultAccountId = ids[0] as string
+      defaultAccount = 'derived'
+    } else {
+      defaultAccount = { none: ids.length > 1 ? `the credential sees ${ids.length} accounts (${ids.join(', ')})` : 'the credential cannot list your accounts' }
+    }
+  }
+
   const previous = (await vault.list()).filter((token) => token.role === 'minting' || token.name === MINTING_CREDENTIAL_NAME)
   const clash = previous.find((token) => token.role !== 'minting')
   if (clash) {
@@ -185,8 +200,8 @@ export async function setupMintingCredential(
     {
       name: MINTING_CREDENTIAL_NAME,
       tokenId: verified.id,
-      // For a user-owned credential the account given is remembered as the default account to mint for.
-      accountId,
+      // For a user-owned credential the account given (or the only one it sees) is the default account to mint for.
+      accountId: defaultAccountId,
       expiresAt: normalizeIso(verified.expiresOn),
       template: null,
       source: 'setup',
@@ -203,7 +218,7 @@ export async function setupMintingCredential(
     tokenId: record.tokenId,
     detail: `${owner}-owned minting credential${previous.length > 0 ? ' (replaced the previous one)' : ''}`,
   })
-  return { record, owner, replaced: previous }
+  return { record, owner, replaced: previous, defaultAccount }
 }
 
 function cannotManageTokens(owner: TokenOwnerKind): UserError {

@@ -70,6 +70,39 @@ describe('--setup', () => {
   })
 })
 
+describe('--setup then --mint, as the README says (no --account)', () => {
+  it('a credential that cannot list accounts: the first --mint asks for --account once and remembers it', async () => {
+    world = await makeWorld({ skipSetup: true })
+    const setup = await cfwrap(world, ['--setup'], { input: world.minting.value })
+    expect(setup.status, setup.stderr).toBe(0)
+    expect(setup.stdout).toMatch(/No default account to mint for \(the credential cannot list your accounts\): pass --account ID/)
+    const first = await cfwrap(world, ['--mint', 'workers-deploy', '--ttl', '15m', '--project', 'shop', '--env', 'prod'])
+    expect(first.status).toBe(1)
+    expect(first.stderr).toMatch(/copy it from the dashboard's Account Home, or from `wrangler whoami`/)
+    expect(first.stderr).toMatch(/give it as `cfwrap --mint workers-deploy --account ID …`; the first account you give is remembered/)
+    const given = await cfwrap(world, ['--mint', 'workers-deploy', '--ttl', '15m', '--project', 'shop', '--env', 'prod', '--account', world.fake.account.id])
+    expect(given.status, given.stderr).toBe(0)
+    expect(given.stderr).toMatch(/is now the default for `cfwrap --mint`/)
+    const later = await cfwrap(world, ['--mint', 'workers-deploy', '--ttl', '15m', '--project', 'shop', '--env', 'prod'])
+    expect(later.status, later.stderr).toBe(0)
+  })
+
+  it('a credential that sees exactly one account takes it as the default', async () => {
+    world = await makeWorld({ skipSetup: true })
+    const seeing = world.fake.seedToken({
+      permissions: [
+        { name: 'API Tokens Write', scope: PermissionScope.user },
+        { name: 'Memberships Read', scope: PermissionScope.user },
+      ],
+    })
+    const setup = await cfwrap(world, ['--setup'], { input: seeing.value })
+    expect(setup.status, setup.stderr).toBe(0)
+    expect(setup.stdout).toContain(`default account ${world.fake.account.id} (the only one it sees)`)
+    const minted = await cfwrap(world, ['--mint', 'workers-deploy', '--ttl', '15m', '--project', 'shop', '--env', 'prod'])
+    expect(minted.status, minted.stderr).toBe(0)
+  })
+})
+
 describe('--mint', () => {
   it('prints the name and deadline (never the secret); --name-only feeds --token; --json describes the token', async () => {
     world = await makeWorld()

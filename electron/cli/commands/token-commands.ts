@@ -42,12 +42,21 @@ async function setupCommand(invocation: Invocation): Promise<number> {
   const accountId = optionValue(invocation, '--account', CloudflareIdArg) ?? null
   const vault = Vault.open()
   const secret = await readSecretFromStdin('Paste the minting token (API Tokens Write; input hidden): ')
-  const { record, owner, replaced } = await setupMintingCredential(vault, secret, { accountId })
-  const whose = owner === 'account' ? `account-owned, account ${record.accountId}` : `user-owned${record.accountId ? `, default account ${record.accountId}` : ''}`
+  const { record, owner, replaced, defaultAccount } = await setupMintingCredential(vault, secret, { accountId })
+  const whose =
+    owner === 'account'
+      ? `account-owned, account ${record.accountId}`
+      : `user-owned${record.accountId ? `, default account ${record.accountId}${defaultAccount === 'derived' ? ' (the only one it sees)' : ''}` : ''}`
   process.stdout.write(
     `stored the minting credential as ${record.name} (${whose}, fingerprint ${record.fingerprint}). ` +
       'cfwrap uses it only to mint and delete tokens; it is never injected into commands.\n',
   )
+  if (typeof defaultAccount === 'object') {
+    process.stdout.write(
+      `No default account to mint for (${defaultAccount.none}): pass --account ID to your first \`cfwrap --mint\` ` +
+        "(the id is on the dashboard's Account Home, or shown by `wrangler whoami`); cfwrap remembers it as the default.\n",
+    )
+  }
   for (const old of replaced) {
     if (old.fingerprint !== record.fingerprint) {
       process.stdout.write(`It replaces the previous minting credential (fingerprint ${old.fingerprint ?? '-'}); delete that one in the dashboard if nothing else uses it.\n`)
@@ -105,7 +114,13 @@ async function mintCommand(invocation: Invocation): Promise<number> {
 
   // The guards first: a refused request needs neither the credential nor the network.
   const check = checkMintRequest(request, settings)
-  if (!check.ok) return printRefusals(check.refusals.map((refusal) => refusal.message))
+  if (!check.ok) {
+    const code = printRefusals(check.refusals.map((refusal) => refusal.message))
+    if (!accountId && check.refusals.some((refusal) => refusal.rule === 'resource-required' && / account id /.test(refusal.message))) {
+      printError(`give it as \`cfwrap --mint ${request.template} --account ID …\`; the first account you give is remembered as the default.`)
+    }
+    return code
+  }
   if (!minting) throw new NoMintingCredentialError()
 
   const api = await openMintingClient(vault)
@@ -118,6 +133,14 @@ async function mintCommand(invocation: Invocation): Promise<number> {
   }
   const { record } = result
   for (const warning of result.warnings) printWarning(`cfwrap: warning: ${warning}`)
+  const givenAccount = stringOption(invocation, '--account')
+  if (givenAccount && !minting.accountId && !state.settings?.defaultAccountId) {
+    // Asked once: the account given to the first mint becomes the default for the next ones.
+    await vault.update((current) => {
+      current.settings = { ...current.settings, defaultAccountId: givenAccount.toLowerCase() }
+    })
+    process.stderr.write(`cfwrap: account ${givenAccount.toLowerCase()} is now the default for \`cfwrap --mint\`.\n`)
+  }
   if (nameOnly) {
     process.stdout.write(`${record.name}\n`)
   } else if (json) {
