@@ -11,7 +11,7 @@ export type CoreEvent =
   | { type: 'finding'; finding: FindingView }
   | { type: 'finding-resolved'; id: string; file: string }
   | { type: 'shadow'; warning: ShadowWarning }
-  | { type: 'expiring-soon'; token: string; expiresAt: string }
+  | { type: 'expiring-soon'; token: string; tokenId: string | null; fingerprint: string | null; expiresAt: string }
 
 /**
  * The one core that the tray app and `cfwrap --daemon` both run: vault, minting, reaper, leak

@@ -116,6 +116,8 @@ class AppCore implements Core {
   private readonly snapshotListeners = new Set<(snapshot: CoreSnapshot) => void>()
   private readonly eventListeners = new Set<(event: CoreEvent) => void>()
   private notifyQueued = false
+  /** Minted tokens already announced (or present at start); null until the first state read. */
+  private knownMints: Set<string> | null = null
 
   constructor(private readonly options: CoreOptions) {
     this.env = options.env ?? process.env
@@ -361,6 +363,8 @@ class AppCore implements Core {
   }
 
   private onTokenEvent(event: TokenEvent): void {
+    // A mint from the window is announced by mint itself; the state refresh must not announce it again.
+    if (event.type === 'minted') this.knownMints?.add(`${event.token}|${event.tokenId}`)
     this.events = [...this.events, event].slice(-RECENT_EVENTS)
     this.emit({ type: 'token', event })
     this.refresh(true)
@@ -382,11 +386,40 @@ class AppCore implements Core {
     void this.vault
       .readState()
       .then((state) => {
+        this.announceOutsideMints(state)
         this.state = state
         this.audit = readAudit(this.vault.paths.audit, RECENT_AUDIT)
         this.queueNotify()
       })
       .catch(() => undefined)
+  }
+
+  /**
+   * A token minted by another process (`cfwrap --mint` in a terminal) shows up as a new active record
+   * in the state file: it gets its `minted` event here, like a mint from the window does, so the
+   * daemon's output and the notifications see it too. The first read only learns what exists.
+   */
+  private announceOutsideMints(state: State): void {
+    const keyOf = (record: TokenRecord): string => `${record.name}|${record.tokenId}`
+    const active = state.tokens.filter((record) => record.source === 'minted' && record.status === 'active' && record.tokenId !== null)
+    if (this.knownMints === null) {
+      this.knownMints = new Set(active.map(keyOf))
+      return
+    }
+    for (const record of active) {
+      const key = keyOf(record)
+      if (this.knownMints.has(key)) continue
+      this.knownMints.add(key)
+      this.onTokenEvent({
+        type: 'minted',
+        time: new Date(this.now()).toISOString(),
+        token: record.name,
+        tokenId: record.tokenId,
+        fingerprint: record.fingerprint,
+        expiresAt: record.expiresAt,
+        template: record.template,
+      })
+    }
   }
 
   private tick(): void {
@@ -399,7 +432,7 @@ class AppCore implements Core {
       const key = `${token.name}\u0000${token.expiresAt}`
       if (left > 0 && left <= warnMs && !this.warnedExpiry.has(key)) {
         this.warnedExpiry.add(key)
-        this.emit({ type: 'expiring-soon', token: token.name, expiresAt: token.expiresAt })
+        this.emit({ type: 'expiring-soon', token: token.name, tokenId: token.tokenId, fingerprint: token.fingerprint, expiresAt: token.expiresAt })
       }
     }
   }

@@ -130,7 +130,14 @@ export async function runWrapped(options: RunWrappedOptions): Promise<WrappedExi
   const oneStream = maskOut && maskErr && outputIdentity(1) !== null && outputIdentity(1) === outputIdentity(2)
 
   return new Promise((resolve) => {
-    const child = spawn(options.command, [...options.args], { stdio, env: options.env, cwd: options.cwd })
+    let child: ReturnType<typeof spawn>
+    try {
+      child = spawn(options.command, [...options.args], { stdio, env: options.env, cwd: options.cwd })
+    } catch (error) {
+      // Some failures (ENOTDIR for `./file/`, EACCES on some systems) are thrown, not emitted.
+      resolve({ code: null, signal: null, spawnError: error as NodeJS.ErrnoException })
+      return
+    }
     const forward = (signal: NodeJS.Signals): void => {
       // The child may already be gone; kill() then fails harmlessly.
       child.kill(signal)

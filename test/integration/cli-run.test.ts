@@ -65,6 +65,19 @@ describe('cfwrap <command>', () => {
     }
   })
 
+  it('a path that cannot be run (./file/) is one clear sentence, exit 126, and the audit names the command as given', async () => {
+    const dir = makeHome('cfwrap-spawn-')
+    writeFileSync(join(dir.dir, 'x'), '#!/bin/sh\nexit 0\n', { mode: 0o755 })
+    const result = await runCli(['--oauth', './x/'], { env, cwd: dir.dir })
+    expect(result.status).toBe(126)
+    expect(result.stderr).toBe('cfwrap: cannot run ./x/: a part of its path is not a directory.\n')
+    const dot = await runCli(['--oauth', './'], { env, cwd: dir.dir })
+    expect(dot.status).toBe(126)
+    const audit = readFileSync(join(home.dir, 'audit.jsonl'), 'utf8').trim().split('\n').map((line) => JSON.parse(line))
+    expect(audit.slice(-2).map((event) => event.command)).toEqual(['x', './'])
+    dir.cleanup()
+  })
+
   it('exits 127 with a clear message when the command does not exist', async () => {
     const result = await runCli(['--token', 'deploy', 'no-such-command-cfwrap-test'], { env })
     expect(result.status).toBe(127)

@@ -70,6 +70,27 @@ describe('--setup', () => {
   })
 })
 
+describe('--remove and --list', () => {
+  it('--remove of a live minted token says which command deletes it and which only forgets it; --list shows bindings', async () => {
+    world = await makeWorld()
+    const live = await seedMintedToken(world, { name: 'cfwrap:demo:dev:workers-deploy:live', expiresAt: Date.now() + 600_000 })
+    const refused = await cfwrap(world, ['--remove', live.name])
+    expect(refused.status).toBe(1)
+    expect(refused.stderr).toMatch(/still exists on Cloudflare: `cfwrap --revoke cfwrap:demo:dev:workers-deploy:live` deletes it there and here; `cfwrap --remove .* --yes` only forgets it here/)
+    const project = join(world.home, 'proj')
+    mkdirSync(project)
+    expect((await cfwrap(world, ['--bind', live.name], { cwd: project })).status).toBe(0)
+    const listed = await cfwrap(world, ['--list'])
+    expect(listed.stdout).toContain(`Bound (\`cfwrap <command>\` there and below uses the token):\n  ${project}  ${live.name}`)
+    const json = JSON.parse((await cfwrap(world, ['--list', '--json'])).stdout)
+    expect(json.bindings).toEqual({ [project]: live.name })
+    expect(json.tokens.find((token: { name: string }) => token.name === live.name).boundTo).toEqual([project])
+    // The hint works: --revoke deletes it on Cloudflare and here.
+    expect((await cfwrap(world, ['--revoke', live.name])).status).toBe(0)
+    expect(world.fake.getToken(live.tokenId as string)).toBeUndefined()
+  })
+})
+
 describe('--setup then --mint, as the README says (no --account)', () => {
   it('a credential that cannot list accounts: the first --mint asks for --account once and remembers it', async () => {
     world = await makeWorld({ skipSetup: true })
@@ -276,11 +297,13 @@ describe('--daemon', () => {
     const daemon = startCli(['--daemon', '--json'], { env: cliEnv(world.home, { CLOUDFLARE_API_BASE_URL: world.fake.url }) })
     daemons.push(daemon)
     const events: TokenEvent[] = []
+    const expiring: Array<{ token: string; tokenId: string | null; fingerprint: string | null }> = []
     let stderr = ''
     daemon.stderr?.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
     createInterface({ input: daemon.stdout as NodeJS.ReadableStream }).on('line', (line) => {
       expect(line).not.toMatch(SECRET_SHAPE)
       const parsed = JSON.parse(line) as { type: string }
+      if (parsed.type === 'expiring-soon') expiring.push(parsed as unknown as (typeof expiring)[number])
       // The daemon runs the whole core: leak and deadline events come too; token events must parse.
       if (['finding', 'finding-resolved', 'shadow', 'expiring-soon'].includes(parsed.type)) return
       events.push(TokenEventSchema.parse(parsed))
@@ -294,6 +317,9 @@ describe('--daemon', () => {
     await waitFor(() => events.some((event) => event.type === 'deleted' && event.token === name), 15_000, 'deletion by the daemon')
     const deleted = events.find((event) => event.type === 'deleted' && event.token === name) as Extract<TokenEvent, { type: 'deleted' }>
     expect(deleted).toMatchObject({ reason: 'deadline', tokenId: record?.tokenId, fingerprint: record?.fingerprint })
+    // Minted by another process (this CLI), announced by the daemon all the same; and warned about with id and fingerprint.
+    expect(events.find((event) => event.type === 'minted' && event.token === name)).toMatchObject({ tokenId: record?.tokenId, fingerprint: record?.fingerprint })
+    expect(expiring.find((event) => event.token === name)).toMatchObject({ tokenId: record?.tokenId, fingerprint: record?.fingerprint })
     expect(deleted.lateMs).toBeLessThanOrEqual(2000)
     const deleteRequest = world.fake.requests.find((request) => request.method === 'DELETE' && request.path.endsWith(record?.tokenId as string))
     expect((deleteRequest?.at as number) - Date.parse(record?.expiresAt as string)).toBeLessThanOrEqual(2000)

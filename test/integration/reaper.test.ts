@@ -266,6 +266,18 @@ describe('faults', () => {
   })
 })
 
+describe('reconcile failures', () => {
+  it('without a minting credential, says so once per reconcile interval, not on every periodic sweep', async () => {
+    world = await makeWorld({ skipSetup: true })
+    const { reaper, events } = makeReaper(world, { sweepIntervalMs: 50 })
+    await reaper.start()
+    await new Promise((resolve) => setTimeout(resolve, 600))
+    const failed = ofType(events, 'reconcile-failed')
+    expect(failed).toHaveLength(1)
+    expect(failed[0]).toMatchObject({ errorKind: 'no-credential' })
+  })
+})
+
 describe('reconcile', () => {
   it('deletes crashed mints of this vault; leaves look-alikes, duplicates, dashboard and in-progress tokens and reports them; reports missing ones', async () => {
     world = await makeWorld()

@@ -135,7 +135,7 @@ describe('notification batching', () => {
   it('shows one notification per kind in a mixed burst, most urgent first', () => {
     const { shown, timers, batcher } = setup()
     batcher.push(deleted('a', 't-a'))
-    batcher.push({ type: 'expiring-soon', token: 'b', expiresAt: inSeconds(5 * 60) })
+    batcher.push({ type: 'expiring-soon', token: 'b', tokenId: null, fingerprint: null, expiresAt: inSeconds(5 * 60) })
     batcher.push(deleteFailed('c', 1))
     batcher.push({ type: 'shadow', warning: shadowWarning('s1') })
     batcher.push(finding('f1', '/p/.env', 1))
@@ -185,9 +185,9 @@ describe('notification batching', () => {
 
   it('warns once per expiring deadline', () => {
     const { shown, timers, batcher } = setup()
-    batcher.push({ type: 'expiring-soon', token: 'a', expiresAt: inSeconds(5 * 60) })
-    batcher.push({ type: 'expiring-soon', token: 'a', expiresAt: inSeconds(5 * 60) })
-    batcher.push({ type: 'expiring-soon', token: 'b', expiresAt: inSeconds(4 * 60) })
+    batcher.push({ type: 'expiring-soon', token: 'a', tokenId: null, fingerprint: null, expiresAt: inSeconds(5 * 60) })
+    batcher.push({ type: 'expiring-soon', token: 'a', tokenId: null, fingerprint: null, expiresAt: inSeconds(5 * 60) })
+    batcher.push({ type: 'expiring-soon', token: 'b', tokenId: null, fingerprint: null, expiresAt: inSeconds(4 * 60) })
     timers.fire()
     expect(shown).toEqual([{ title: '2 tokens expire within 5 minutes', body: 'a\nb', target: { view: 'tokens' }, urgency: 'normal' }])
   })

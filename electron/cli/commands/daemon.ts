@@ -20,7 +20,7 @@ export function daemonEventJson(event: CoreEvent, now: Date = new Date()): Recor
     case 'shadow':
       return { type: 'shadow', time, ...event.warning }
     case 'expiring-soon':
-      return { type: 'expiring-soon', time, token: event.token, expiresAt: event.expiresAt }
+      return { type: 'expiring-soon', time, token: event.token, tokenId: event.tokenId, fingerprint: event.fingerprint, expiresAt: event.expiresAt }
   }
 }
 

@@ -7,7 +7,22 @@ import { Vault } from '../../../shared/node/vault'
 import { buildChildEnv, exitStatusOf, preloadSpawn, runWrapped, type Injection } from '../../../shared/node/wrap'
 import { takePrefetchedSecret } from '../prefetch'
 import { allowOnly, optionValue, TokenNameArg, type Invocation } from '../args'
-import { printWarning, relativeTime } from '../output'
+import { printError, printWarning, relativeTime } from '../output'
+
+/** Why a command could not be started, in words. */
+const SPAWN_FAILURES: Record<string, string> = {
+  ENOENT: 'command not found',
+  EACCES: 'permission denied (is it executable?)',
+  ENOTDIR: 'a part of its path is not a directory',
+  EISDIR: 'it is a directory',
+  ENOEXEC: 'it is not a program this system can run',
+}
+
+/** The command as the audit log names it: its file name, or the path as given when that says more (`.`, `./`). */
+export function commandName(command: string): string {
+  const name = basename(command)
+  return name === '' || name === '.' || name === '..' ? command : name
+}
 
 /** The token bound to `cwd` or its nearest bound ancestor directory. */
 export function boundTokenFor(state: State, cwd: string): string | undefined {
@@ -88,16 +103,14 @@ export async function runCommand(invocation: Invocation): Promise<number> {
   const noMask = invocation.options['--no-mask'] === true
   const exit = await runWrapped({ command, args, env, maskSecret: noMask ? null : secret })
   const status = exitStatusOf(exit)
-  if (exit.spawnError) {
-    process.stderr.write(`cfwrap: cannot run ${command}: ${exit.spawnError.code === 'ENOENT' ? 'command not found' : exit.spawnError.code}\n`)
-  }
+  if (exit.spawnError) printError(`cannot run ${command}: ${SPAWN_FAILURES[exit.spawnError.code ?? ''] ?? exit.spawnError.code ?? 'it could not be started'}.`)
   try {
     appendAudit(vault.paths.audit, {
     event: 'run',
     token: token?.name ?? null,
     fingerprint: token?.fingerprint ?? null,
     tokenId: token?.tokenId ?? null,
-    command: basename(command),
+    command: commandName(command),
     cwd,
     exit: exit.signal ? null : status,
     signal: exit.signal,

@@ -34,9 +34,11 @@ export async function vaultCommand(invocation: Invocation): Promise<number> {
     }
     case 'list': {
       allowOnly(invocation, ['--json'])
-      const tokens = await vault.list()
+      const state = await vault.readState()
+      const tokens = state.tokens
+      const boundDirs = (name: string): string[] => Object.entries(state.bindings).filter(([, bound]) => bound === name).map(([dir]) => dir)
       if (invocation.options['--json']) {
-        process.stdout.write(`${JSON.stringify({ tokens: tokens.map((t) => listEntry(t)) })}\n`)
+        process.stdout.write(`${JSON.stringify({ tokens: tokens.map((t) => ({ ...listEntry(t), boundTo: boundDirs(t.name) })), bindings: state.bindings })}\n`)
         return 0
       }
       if (tokens.length === 0) {
@@ -54,14 +56,32 @@ export async function vaultCommand(invocation: Invocation): Promise<number> {
       const header = ['NAME', 'ROLE', 'DEADLINE', 'FINGERPRINT', 'STATUS']
       const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)))
       for (const row of [header, ...rows]) process.stdout.write(`${row.map((cell, i) => cell.padEnd(widths[i] as number)).join('  ').trimEnd()}\n`)
+      const bindings = Object.entries(state.bindings)
+      if (bindings.length > 0) {
+        process.stdout.write(`\nBound (\`cfwrap <command>\` there and below uses the token):\n${bindings.map(([dir, name]) => `  ${dir}  ${name}\n`).join('')}`)
+      }
       return 0
     }
     case 'remove': {
-      allowOnly(invocation, [])
+      allowOnly(invocation, ['--yes'])
       const name = optionValue(invocation, '--remove', TokenNameArg) as string
+      const record = await vault.find(name)
+      // A minted token still alive on Cloudflare: forgetting it here first would leave nothing that can
+      // delete it (--revoke needs the record), so say which command does what before anything is lost.
+      if (record?.source === 'minted' && record.tokenId && record.status !== 'missing' && invocation.options['--yes'] !== true) {
+        throw new UserError(
+          `${name} was minted by cfwrap and still exists on Cloudflare: \`cfwrap --revoke ${name}\` deletes it there and here; ` +
+            `\`cfwrap --remove ${name} --yes\` only forgets it here (Cloudflare then expires it ${record.expiresAt ? `at ${record.expiresAt}` : 'never: it has no deadline'}).`,
+        )
+      }
       const removed = await vault.removeLocal(name)
       appendAudit(vault.paths.audit, { event: 'removed', token: name, fingerprint: removed.fingerprint })
-      const note = removed.tokenId && removed.source === 'minted' ? ` It still exists on Cloudflare: use \`cfwrap --revoke ${name}\` to delete it there.` : removed.source === 'dashboard' ? ' The token itself still exists on Cloudflare; delete it in the dashboard if it is no longer needed.' : ''
+      const note =
+        removed.source === 'minted' && removed.tokenId && removed.status !== 'missing'
+          ? ` It still exists on Cloudflare ${removed.expiresAt ? `until ${removed.expiresAt}` : 'with no deadline'}; delete it in the dashboard (My Profile → API Tokens) if it must go sooner.`
+          : removed.source === 'dashboard'
+            ? ' The token itself still exists on Cloudflare; delete it in the dashboard if it is no longer needed.'
+            : ''
       process.stdout.write(`removed ${name} from cfwrap.${note}\n`)
       return 0
     }
