@@ -248,7 +248,7 @@ function mapSdkError(sdk: CloudflareModule, error: unknown, what: string, baseUR
   if (status === 429) {
     const headers = error.headers as Headers | undefined
     const retryAfterSeconds = parseRetryAfter(headers?.get('retry-after')) ?? DEFAULT_RETRY_AFTER_SECONDS
-    return new CloudflareApiError('rate-limited', `Cloudflare is rate limiting this account; ${what} can be tried again in ${retryAfterSeconds}s.`, {
+    return new CloudflareApiError('rate-limited', `Cloudflare is rate limiting this account; ${what} can be tried again in ${Math.max(1, retryAfterSeconds)}s.`, {
       ...details,
       retryAfterSeconds,
     })

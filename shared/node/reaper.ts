@@ -386,6 +386,23 @@ export class Reaper {
   }
 
   /**
+   * During an outage every failing token backs off (up to `retryMaxMs`); so that deletions resume
+   * within a sweep interval once Cloudflare answers again, each periodic sweep lets the token due
+   * soonest try now. Its success then cuts the others' backoff ({@link noteRecovery}). One request
+   * per sweep interval at most; tokens waiting out a 429 are left to the gate.
+   */
+  private probeOutage(): void {
+    const now = this.now()
+    let earliest: RetryState | null = null
+    for (const retry of this.retries.values()) {
+      if (retry.rateLimited) continue
+      if (retry.nextAt <= now) return // something is due anyway: the sweep tries it
+      if (earliest === null || retry.nextAt < earliest.nextAt) earliest = retry
+    }
+    if (earliest) earliest.nextAt = now
+  }
+
+  /**
    * A deletion went through: Cloudflare answers again. Tokens backing off after a network or server
    * failure are retried now rather than at the end of their (up to a minute long) backoff; those
    * waiting out a 429 keep waiting (the request gate holds them anyway).
@@ -482,6 +499,7 @@ export class Reaper {
   private periodic(): void {
     if (this.stopped) return
     this.reportDamage()
+    this.probeOutage()
     void this.sweep()
     if (this.now() - this.lastReconcileAt >= (this.options.reconcileIntervalMs ?? REAPER_DEFAULTS.reconcileIntervalMs)) void this.reconcile()
   }

@@ -214,6 +214,40 @@ describe('faults', () => {
     expect(await consistencyProblems(world.vault, [record.name])).toEqual([])
   })
 
+  it('a 429 storm with retry-after: 0 costs a request per pause, not a request per token per millisecond', async () => {
+    world = await makeWorld()
+    const records = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => seedMintedToken(world as TokenWorld, { name: `cfwrap:demo:dev:workers-deploy:storm-${i}`, expiresAt: Date.now() - 1000 })),
+    )
+    world.fake.faults.rateLimit({ retryAfter: 0 })
+    const { reaper, events } = makeReaper(world)
+    // Not awaited, as the daemon does: the first pass lasts as long as the storm holds its requests back.
+    void reaper.start()
+    await new Promise((resolve) => setTimeout(resolve, 5000))
+    const during = world.fake.stats.rateLimitedResponses
+    await world.fake.faults.clear()
+    await waitFor(() => records.every((record) => deletedNames(events).includes(record.name)), 20_000, 'every deletion after the storm')
+    // The first requests in flight together, then one probe after each pause (1, 2 s …): the issue saw 870 in 30 s.
+    expect(during).toBeLessThanOrEqual(8 + 4)
+    expect(ofType(events, 'rate-limited').length).toBeGreaterThanOrEqual(2)
+  })
+
+  it('after an outage, deletions resume within a sweep interval although every token backs off for a minute', async () => {
+    world = await makeWorld()
+    const records = await Promise.all(
+      ['a', 'b', 'c', 'd', 'e'].map((suffix) => seedMintedToken(world as TokenWorld, { name: `cfwrap:demo:dev:workers-deploy:out-${suffix}`, expiresAt: Date.now() - 1000 })),
+    )
+    await world.fake.faults.down()
+    const { reaper, events } = makeReaper(world, { retryBaseMs: 60_000, retryMaxMs: 60_000, sweepIntervalMs: 300 })
+    await reaper.start()
+    expect(ofType(events, 'delete-failed').length).toBeGreaterThanOrEqual(5)
+    await world.fake.faults.up()
+    const backAt = Date.now()
+    // One probe per sweep finds the API back; its success cuts every other token's minute of backoff.
+    await waitFor(() => records.every((record) => deletedNames(events).includes(record.name)), 5000, 'every deletion after the outage')
+    expect(Date.now() - backAt).toBeLessThan(5000)
+  })
+
   it('wake() retries at once instead of waiting out the backoff', async () => {
     world = await makeWorld()
     const record = await seedMintedToken(world, { name: 'cfwrap:demo:dev:workers-deploy:wake', expiresAt: Date.now() - 1000 })
