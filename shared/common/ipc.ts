@@ -2,7 +2,7 @@ import * as z from 'zod/mini'
 import { MintRequestSchema } from './guards'
 import { FindingSchema } from './scan/finding'
 import { AuditEventSchema, TokenRoleSchema, TokenSourceSchema, TokenStatusSchema } from './state'
-import { TokenEventSchema } from './events'
+import { ForeignTokenSchema, TokenEventSchema } from './events'
 
 // The one contract between the core (Electron main, or a test process) and the window. Every
 // channel is named here with the schema of its request; main validates each request with it, the
@@ -98,6 +98,10 @@ export const CoreSnapshotSchema = z.object({
   events: z.array(TokenEventSchema),
   settings: SettingsViewSchema,
   minting: MintingViewSchema,
+  /** Live tokens on Cloudflare named like cfwrap's that this vault did not record (last reconcile): shown, never deleted. */
+  foreign: z.array(ForeignTokenSchema),
+  /** What happened to the state file that the person should know (restored, repaired, damaged and waiting). */
+  stateProblems: z.array(z.object({ kind: z.enum(['restored', 'repaired', 'damaged']), message: z.string(), file: z.string() })),
 })
 /** The core's state as the window sees it. */
 export type CoreSnapshot = z.infer<typeof CoreSnapshotSchema>

@@ -10,6 +10,7 @@ import { resolve } from 'node:path'
 import { UserError } from '../common/errors'
 import { redact } from '../common/redact'
 import type { TokenEvent } from '../common/events'
+import type { ForeignToken } from './ownership'
 import { checkMintRequest, DEFAULT_NAME_PREFIX } from '../common/guards'
 import {
   REQUESTS,
@@ -116,6 +117,8 @@ class AppCore implements Core {
   private readonly snapshotListeners = new Set<(snapshot: CoreSnapshot) => void>()
   private readonly eventListeners = new Set<(event: CoreEvent) => void>()
   private notifyQueued = false
+  /** Live look-alike tokens the last reconcile reported (see ownership.ts). */
+  private foreign: ForeignToken[] = []
   /** Minted tokens already announced (or present at start); null until the first state read. */
   private knownMints: Set<string> | null = null
 
@@ -164,6 +167,8 @@ class AppCore implements Core {
       events: this.events,
       settings: this.settingsView(),
       minting: this.mintingView(),
+      foreign: this.foreign,
+      stateProblems: this.vault.problems(),
     }
   }
 
@@ -363,6 +368,8 @@ class AppCore implements Core {
   }
 
   private onTokenEvent(event: TokenEvent): void {
+    if (event.type === 'foreign-tokens') this.foreign = event.tokens
+    else if (event.type === 'reconciled' && !event.foreign) this.foreign = []
     // A mint from the window is announced by mint itself; the state refresh must not announce it again.
     if (event.type === 'minted') this.knownMints?.add(`${event.token}|${event.tokenId}`)
     this.events = [...this.events, event].slice(-RECENT_EVENTS)

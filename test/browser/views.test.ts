@@ -207,4 +207,20 @@ describe('the window over the real core', () => {
     await page.screenshot({ path: join(SCREENSHOT_DIR, 'revoke-all-report-dark.png'), fullPage: true })
     expect(window.problems).toEqual([])
   })
+
+  it('shows look-alike tokens this vault did not mint, and a damaged state file, without offering to delete them', async () => {
+    harness = await startCoreHarness({ setupMinting: true })
+    const other = harness.fake.seedToken({ name: 'cfwrap:shop:prod:workers-deploy:ci', permissions: [{ name: 'Workers Scripts Write' }] })
+    // A damaged copy nobody could restore, waiting for the person.
+    writeFileSync(join(harness.home, 'state.json.corrupt-2026-12-01T00-00-00-000Z'), '{"version": 1, "tok')
+    await harness.core.sweepNow()
+    window = await openWindow(suite.browser, suite.url, harness.core)
+    const { page } = window
+    const foreign = page.getByRole('list', { name: 'Foreign tokens' })
+    await foreign.waitFor({ timeout: 15_000 })
+    expect(await foreign.textContent()).toContain('cfwrap:shop:prod:workers-deploy:ci')
+    expect(await foreign.getByRole('button').count()).toBe(0)
+    expect(await page.getByRole('alert').first().textContent()).toMatch(/state file was damaged and no good copy was at hand/)
+    expect(harness.fake.getToken(other.id)).toBeDefined()
+  })
 })

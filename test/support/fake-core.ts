@@ -78,6 +78,8 @@ export function snapshot(overrides: Omit<Partial<CoreSnapshot>, 'settings'> & { 
     shadows: [],
     audit: [],
     events: [],
+    foreign: [],
+    stateProblems: [],
     minting: { configured: true, name: 'cfwrap:minting', fingerprint: 'fedcba987654', owner: 'user', accountId: null },
     ...rest,
     settings: {

@@ -67,6 +67,11 @@ export function TokensView({ api, snapshot, highlight, navigate, notify }: ViewP
 
   return (
     <>
+      {snapshot.stateProblems.map((problem) => (
+        <p key={problem.file} className={`notice ${problem.kind === 'damaged' ? 'notice-error' : 'notice-info'}`} role={problem.kind === 'damaged' ? 'alert' : 'status'}>
+          <Prose text={problem.message} />
+        </p>
+      ))}
       <header className="view-header">
         <div>
           <h1>Tokens</h1>
@@ -106,6 +111,23 @@ export function TokensView({ api, snapshot, highlight, navigate, notify }: ViewP
             </li>
           ))}
         </ul>
+      )}
+
+      {snapshot.foreign.length > 0 && (
+        <section className="card report" aria-labelledby="foreign-title">
+          <h2 id="foreign-title">On Cloudflare, not this vault's</h2>
+          <p className="muted">
+            Named like cfwrap's tokens, but this vault never recorded them: another machine's, CI's, or made by hand. cfwrap leaves them alone;
+            check them in the dashboard (My Profile → API Tokens).
+          </p>
+          <ul className="plain" aria-label="Foreign tokens">
+            {snapshot.foreign.map((token) => (
+              <li key={token.id}>
+                <code>{token.name}</code> <span className="muted">({token.id}{token.expiresOn ? `, expires ${token.expiresOn}` : ', no deadline'})</span>
+              </li>
+            ))}
+          </ul>
+        </section>
       )}
     </>
   )
