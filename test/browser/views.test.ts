@@ -222,5 +222,6 @@ describe('the window over the real core', () => {
     expect(await foreign.getByRole('button').count()).toBe(0)
     expect(await page.getByRole('alert').first().textContent()).toMatch(/state file was damaged and no good copy was at hand/)
     expect(harness.fake.getToken(other.id)).toBeDefined()
+    await page.screenshot({ path: join(SCREENSHOT_DIR, 'tokens-foreign-light.png'), fullPage: true })
   })
 })

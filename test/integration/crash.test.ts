@@ -6,6 +6,7 @@ import { resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { TokenEvent } from '../../shared/common/events'
 import { isOwnToken } from '../../shared/common/token-name'
+import { readAudit } from '../../shared/node/audit'
 import { mintingApiProvider } from '../../shared/node/minting-credential'
 import { Reaper } from '../../shared/node/reaper'
 import { cliEnv } from '../support/cli'
@@ -108,6 +109,9 @@ describe('killed while reaping', () => {
       expect(run.signal, run.stderr).toBe('SIGKILL')
       const onFake = world.fake.getToken(overdue.tokenId as string) !== undefined
       expect(onFake).toBe(step === 'marked-deleting')
+      // Audit first: once Cloudflare confirmed, the deletion is in the audit log whatever is killed after it.
+      const audited = readAudit(world.vault.paths.audit).some((event) => event.event === 'deleted' && event.token === overdue.name)
+      expect(audited).toBe(step !== 'marked-deleting')
 
       await restart(world)
       expect(world.fake.getToken(overdue.tokenId as string)).toBeUndefined()

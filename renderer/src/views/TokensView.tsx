@@ -114,7 +114,7 @@ export function TokensView({ api, snapshot, highlight, navigate, notify }: ViewP
       )}
 
       {snapshot.foreign.length > 0 && (
-        <section className="card report" aria-labelledby="foreign-title">
+        <section className="card report foreign" aria-labelledby="foreign-title">
           <h2 id="foreign-title">On Cloudflare, not this vault's</h2>
           <p className="muted">
             Named like cfwrap's tokens, but this vault never recorded them: another machine's, CI's, or made by hand. cfwrap leaves them alone;
