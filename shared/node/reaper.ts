@@ -31,6 +31,7 @@ import { appendAudit } from './audit'
 import { CloudflareApiError, type ApiTokenInfo, type TokenApi } from './cloudflare'
 import { NoMintingCredentialError } from './minting-credential'
 import { GateClosedError } from './request-gate'
+import { isProcessAlive } from './state-lock'
 import { planReconcile, type ForeignToken } from './ownership'
 import { isMintedRecord, ownerMismatch } from './token-records'
 import { dropRecord, type Vault } from './vault'
@@ -124,16 +125,6 @@ const REAL_TIMERS: ReaperTimers = {
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
   setInterval: (callback, ms) => setInterval(callback, ms),
   clearInterval: (handle) => clearInterval(handle as NodeJS.Timeout),
-}
-
-function defaultIsProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    // EPERM: it exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM'
-  }
 }
 
 /** The event kind of any failure: API kinds as they are, a missing credential, or a local (keychain/file) problem. */
@@ -713,7 +704,7 @@ export class Reaper {
     if (age > (this.options.pendingMaxAgeMs ?? REAPER_DEFAULTS.pendingMaxAgeMs)) return true
     if (record.pendingPid === undefined) return age > 60_000
     if (record.pendingPid === process.pid) return false
-    return !(this.options.isProcessAlive ?? defaultIsProcessAlive)(record.pendingPid)
+    return !(this.options.isProcessAlive ?? isProcessAlive)(record.pendingPid)
   }
 
   // ----- events -----

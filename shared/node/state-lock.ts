@@ -30,7 +30,8 @@ export interface LockOptions {
 
 let asideCounter = 0
 
-function defaultIsAlive(pid: number): boolean {
+/** Whether `pid` is a running process (EPERM: it exists but belongs to someone else). */
+export function isProcessAlive(pid: number): boolean {
   try {
     process.kill(pid, 0)
     return true
@@ -90,7 +91,7 @@ function breakStale(path: string, judged: string): void {
 
 /** Takes the lock at `path`; resolves to its release function. */
 export async function acquireLock(path: string, options: LockOptions = {}): Promise<() => void> {
-  const isAlive = options.isAlive ?? defaultIsAlive
+  const isAlive = options.isAlive ?? isProcessAlive
   const timeoutMs = options.timeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS
   const started = Date.now()
   const mine = `${process.pid}\n${started}-${Math.random().toString(36).slice(2)}\n`
