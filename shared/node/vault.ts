@@ -1,4 +1,5 @@
 import { readdirSync, renameSync } from 'node:fs'
+import { join } from 'node:path'
 import { prettifyError } from 'zod/mini'
 import { UserError } from '../common/errors'
 import { secretProblem } from '../common/secret'
@@ -139,9 +140,9 @@ export class Vault {
       ...(noticesByDir.get(this.dir) ?? []),
       ...damaged.map((entry) => ({
         kind: 'damaged' as const,
-        file: `${this.dir}/${entry}`,
+        file: join(this.dir, entry),
         message:
-          `cfwrap's state file was damaged and no good copy was at hand; the damaged file is ${this.dir}/${entry}. Tokens recorded only there are not ` +
+          `cfwrap's state file was damaged and no good copy was at hand; the damaged file is ${join(this.dir, entry)}. Tokens recorded only there are not ` +
           `reaped until you repair it and move it back to ${this.paths.state} (or delete it once nothing in it is needed).`,
       })),
     ]
@@ -183,7 +184,7 @@ export class Vault {
     const useSalvage = restoreFrom === null && parsed?.salvaged ? parsed.salvaged : null
     if (!restoreFrom && !useSalvage) {
       if (parsed === null) return emptyState()
-      const movedTo = `${this.dir}/${DAMAGED_PREFIX}${stamp()}`
+      const movedTo = join(this.dir, `${DAMAGED_PREFIX}${stamp()}`)
       renameSync(this.paths.state, movedTo)
       throw new CorruptStateError(
         `cfwrap's state file was damaged (${problem}) and has been moved to ${movedTo}; nothing was deleted and the secrets are still in the keychain: ` +
