@@ -54,15 +54,22 @@ export interface Daemon {
   stop(): Promise<void>
 }
 
+/** How long the services after the reaper wait for its first sweep before starting anyway. */
+const FIRST_SWEEP_HEAD_START_MS = 3_000
+
 /**
- * Wraps the reaper as a service. Its first pass is not awaited: during a 429 pause it could take
- * minutes, and the daemon must be up (and stoppable) meanwhile. The reaper reports its own failures as events.
+ * Wraps the reaper as a service. Its first pass is not awaited as a whole: during a 429 pause it
+ * could take minutes, and the daemon must be up (and stoppable) meanwhile. But the services after
+ * it (the leak watcher's first scan of every project file) wait for its first sweep, up to a few
+ * seconds: a token whose deadline passed while nothing ran is deleted first, on a machine that is
+ * not busy walking project trees. The reaper reports its own failures as events.
  */
 function reaperService(reaper: Reaper): DaemonService {
   return {
     name: 'reaper',
     start: async () => {
       void reaper.start()
+      await reaper.firstSweepDone(FIRST_SWEEP_HEAD_START_MS)
     },
     stop: () => reaper.stop(),
     wake: () => reaper.wake(),

@@ -166,6 +166,10 @@ export class Reaper {
   private lastReconcileError: { message: string; at: number } | null = null
   private lastForeignKey = ''
   private readonly reportedDamage = new Set<string>()
+  private resolveFirstSweep: (done: Promise<void>) => void = () => undefined
+  private readonly firstSweep = new Promise<void>((resolve) => {
+    this.resolveFirstSweep = (done) => void done.then(resolve)
+  })
   private unsubscribeProblems: (() => void) | null = null
   private lastStateSignature = ''
   private started = false
@@ -179,6 +183,21 @@ export class Reaper {
     this.timers = options.timers ?? REAL_TIMERS
   }
 
+  /**
+   * Resolves once the first sweep's deletions have finished, or after `maxWaitMs`, whichever comes
+   * first (a 429 pause can hold them for minutes). The daemon starts the leak watcher after it, so
+   * the watcher's first scan never competes with deleting what is overdue.
+   */
+  firstSweepDone(maxWaitMs: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, maxWaitMs)
+      void this.firstSweep.then(() => {
+        clearTimeout(timer)
+        resolve()
+      })
+    })
+  }
+
   /** First sweep and reconcile, then the timers. Resolves when the first pass is done. */
   async start(): Promise<void> {
     if (this.started) return
@@ -189,7 +208,9 @@ export class Reaper {
       this.timers.setInterval(() => this.periodic(), this.options.sweepIntervalMs ?? REAPER_DEFAULTS.sweepIntervalMs),
       this.timers.setInterval(() => this.checkStateFile(), this.options.stateCheckIntervalMs ?? REAPER_DEFAULTS.stateCheckIntervalMs),
     )
-    await Promise.all([this.sweep(), this.reconcile()])
+    const sweep = this.sweep()
+    this.resolveFirstSweep(sweep.then(() => undefined, () => undefined))
+    await Promise.all([sweep, this.reconcile()])
     this.reportDamage()
   }
 
