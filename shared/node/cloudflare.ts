@@ -17,13 +17,13 @@
  */
 import { join } from 'node:path'
 import { UserError } from '../common/errors'
-import { readFileSync } from 'node:fs'
 import * as z from 'zod/mini'
 import type { ApiErrorKind } from '../common/events'
 import { permissionGroupKey, type Policy } from '../common/policy'
 import { holdSecret, redact } from '../common/redact'
 import type { PermissionRef, ScopeId } from '../common/templates'
 import { writeFileAtomic } from './fs-atomic'
+import { readPrivateFile } from './private-files'
 import { lazyLoad } from './lazy-load'
 import { RequestGate } from './request-gate'
 
@@ -331,7 +331,8 @@ export class PermissionGroupCache {
     let loaded: CacheFile = { version: 1, apis: {} }
     if (this.file) {
       try {
-        const parsed = CacheFileSchema.safeParse(JSON.parse(readFileSync(this.file, 'utf8')))
+        // Never through a link, never a FIFO: a cache is ours like the state file (and checked after each create, see mint.ts).
+        const parsed = CacheFileSchema.safeParse(JSON.parse(readPrivateFile(this.file, 1024 * 1024)))
         if (parsed.success) loaded = parsed.data
       } catch {
         // Missing or unreadable: start empty, the API is asked again.
