@@ -300,6 +300,24 @@ describe('faults', () => {
   })
 })
 
+describe('reconcile racing a mint', () => {
+  it('a token created while the list is on its way is not judged by that list (it stays active, not missing)', async () => {
+    world = await makeWorld()
+    const api = await world.api()
+    // The create is slow to happen; the list is computed on arrival, before the create, and delivered after it.
+    world.fake.faults.slow(1500, { method: 'POST', path: /^\/user\/tokens$/, count: 1 })
+    world.fake.faults.slow(3000, { method: 'GET', path: /^\/user\/tokens$/, count: 1, answerFirst: true })
+    const minting = mintToken({ vault: world.vault, api, settings: TEST_SETTINGS, request: mintRequest(world) })
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    const { reaper, events } = makeReaper(world)
+    const [minted, result] = await Promise.all([minting, reaper.reconcile()])
+    expect(result.ok).toBe(true)
+    expect(ofType(events, 'missing-on-cloudflare')).toEqual([])
+    expect(await recordOf(world, minted.record.name)).toMatchObject({ status: 'active' })
+    expect(world.fake.getToken(minted.record.tokenId as string)).toBeDefined()
+  })
+})
+
 describe('reconcile failures', () => {
   it('without a minting credential, says so once per reconcile interval, not on every periodic sweep', async () => {
     world = await makeWorld({ skipSetup: true })

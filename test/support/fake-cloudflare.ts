@@ -302,8 +302,12 @@ export interface FakeCloudflareFaults {
   rateLimit(options?: FaultScope & { retryAfter?: number; count?: number }): void
   /** Answer 500/502/503 (default 500), as a JSON envelope or, with `html`, an edge error page. */
   serverError(options?: FaultScope & { status?: 500 | 502 | 503; count?: number; html?: boolean }): void
-  /** Delay answers by `ms`. */
-  slow(ms: number, options?: FaultScope & { count?: number }): void
+  /**
+   * Delay answers by `ms`. By default the answer is computed after the delay (a slow server);
+   * with `answerFirst` it is computed on arrival and only its delivery is delayed (a slow network),
+   * so a list can miss what is created while it travels.
+   */
+  slow(ms: number, options?: FaultScope & { count?: number; answerFirst?: boolean }): void
   /** Destroy the connection without answering. */
   drop(options?: FaultScope & { count?: number }): void
   /** Take the API down: `'refuse'` (default) stops listening, `'drop'` accepts then destroys every connection. */
@@ -668,7 +672,7 @@ class WindowCounter {
 type FaultAction =
   | { kind: 'rate-limit'; retryAfter: number }
   | { kind: 'server-error'; status: number; html: boolean }
-  | { kind: 'slow'; ms: number }
+  | { kind: 'slow'; ms: number; answerFirst: boolean }
   | { kind: 'drop' }
 
 interface FaultRule {
@@ -1575,7 +1579,7 @@ class FakeCloudflareServer implements FakeCloudflare {
     const limit = this.options.maxRecordedRequests
     if (limit !== undefined && this.requests.length > limit) this.requests.splice(0, this.requests.length - limit)
 
-    const { delayMs, terminal } = this.takeFaults(method, record.path)
+    const { delayMs, deliveryDelayMs, terminal } = this.takeFaults(method, record.path)
     if (delayMs > 0) {
       record.fault = 'slow'
       await new Promise((resolve) => setTimeout(resolve, delayMs))
@@ -1603,6 +1607,11 @@ class FakeCloudflareServer implements FakeCloudflare {
     }
     if (answer.status === 429) this.rateLimitedResponses++
     record.status = answer.status
+    if (deliveryDelayMs > 0) {
+      record.fault = 'slow'
+      await new Promise((resolve) => setTimeout(resolve, deliveryDelayMs))
+      if (req.socket.destroyed) return this.finish(record)
+    }
     this.send(res, answer)
     this.finish(record)
   }
@@ -1693,8 +1702,9 @@ class FakeCloudflareServer implements FakeCloudflare {
 
   // ----- faults -----
 
-  private takeFaults(method: string, path: string): { delayMs: number; terminal: FaultAction | null } {
+  private takeFaults(method: string, path: string): { delayMs: number; deliveryDelayMs: number; terminal: FaultAction | null } {
     let delayMs = 0
+    let deliveryDelayMs = 0
     let terminal: FaultAction | null = null
     for (const rule of this.faultRules) {
       if (rule.remaining <= 0) continue
@@ -1704,7 +1714,8 @@ class FakeCloudflareServer implements FakeCloudflare {
         if (!rule.path.test(path)) continue
       }
       if (rule.action.kind === 'slow') {
-        delayMs += rule.action.ms
+        if (rule.action.answerFirst) deliveryDelayMs += rule.action.ms
+        else delayMs += rule.action.ms
         rule.remaining--
       } else if (terminal === null) {
         terminal = rule.action
@@ -1714,7 +1725,7 @@ class FakeCloudflareServer implements FakeCloudflare {
     for (let i = this.faultRules.length - 1; i >= 0; i--) {
       if ((this.faultRules[i]?.remaining ?? 0) <= 0) this.faultRules.splice(i, 1)
     }
-    return { delayMs, terminal }
+    return { delayMs, deliveryDelayMs, terminal }
   }
 
   private buildFaults(): FakeCloudflareFaults {
@@ -1724,7 +1735,7 @@ class FakeCloudflareServer implements FakeCloudflare {
     return {
       rateLimit: (options = {}) => addRule({ kind: 'rate-limit', retryAfter: options.retryAfter ?? 1 }, options),
       serverError: (options = {}) => addRule({ kind: 'server-error', status: options.status ?? 500, html: options.html ?? false }, options),
-      slow: (ms, options = {}) => addRule({ kind: 'slow', ms }, options),
+      slow: (ms, options = {}) => addRule({ kind: 'slow', ms, answerFirst: options.answerFirst ?? false }, options),
       drop: (options = {}) => addRule({ kind: 'drop' }, options),
       down: async (mode = 'refuse') => {
         this.downMode = mode
