@@ -5,7 +5,7 @@ Usage:
   cfwrap [--token NAME | --oauth] [--no-mask] [--] <command> [args...]
   cfwrap --add NAME [--account ID] [--expires ISO8601]   (secret read from stdin)
   cfwrap --list [--json]
-  cfwrap --remove NAME
+  cfwrap --remove NAME [--yes]                          (--yes: forget a live minted token here only)
   cfwrap --bind NAME | --unbind                         (default token for this directory)
   cfwrap --setup [--account ID]                         (minting credential, secret from stdin)
   cfwrap --mint TEMPLATE --ttl DURATION [--project P] [--env E] [--owner O]
@@ -41,7 +41,9 @@ or "Account API Tokens Write" plus --account ID for an account token; the secret
   The tray app or \`cfwrap --daemon\` deletes temporary tokens at their deadline, on Cloudflare and
   here; \`cfwrap --reap\` does one pass (exit 1 if something could not be deleted yet).
   --revoke NAME deletes one now (--yes forgets a dashboard token locally); --revoke-all [--yes]
-  deletes every token cfwrap minted and lists what else to rotate.
+  deletes every token this vault minted and lists what else to rotate. cfwrap deletes only what
+  this vault recorded: a live token that merely looks like cfwrap's (another machine's, CI's) is
+  reported as foreign, never deleted.
 
 Files: state and audit log in $CFWRAP_HOME, else the platform config directory
 (~/.config/cfwrap on Linux). Secrets live only in the OS keychain.
