@@ -84,14 +84,14 @@ function warnApiBase(message: string, baseURL: string): void {
 }
 
 /** A Cloudflare API failure, reduced to what callers decide on. The message never contains a secret. */
-export class CloudflareApiError extends Error {
+export class CloudflareApiError extends UserError {
   override name = 'CloudflareApiError'
   constructor(
     readonly kind: ApiErrorKind,
     message: string,
     readonly details: { status?: number; code?: number; retryAfterSeconds?: number } = {},
   ) {
-    super(message)
+    super(message, 1, 'api')
   }
 
   /** Seconds Cloudflare asked us to wait (429 only). */

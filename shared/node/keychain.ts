@@ -1,4 +1,5 @@
 import type { AsyncEntry as AsyncEntryType } from '@napi-rs/keyring'
+import { UserError } from '../common/errors'
 import { holdSecret } from '../common/redact'
 import { lazyLoad } from './lazy-load'
 
@@ -13,8 +14,11 @@ export interface SecretStore {
 }
 
 /** The keychain is locked, absent or refused access; the message names the fix in one sentence. */
-export class KeychainUnavailableError extends Error {
+export class KeychainUnavailableError extends UserError {
   override name = 'KeychainUnavailableError'
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, 1, 'keychain', options)
+  }
 }
 
 /** The service name under which cfwrap's keychain items are stored. */

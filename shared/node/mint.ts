@@ -35,7 +35,7 @@ export type MintStep = 'intent-recorded' | 'created' | 'secret-stored' | 'activa
 export class MintRefusedError extends UserError {
   override name = 'MintRefusedError'
   constructor(readonly refusals: Refusal[]) {
-    super(refusals.map((refusal) => refusal.message).join('\n'), 1)
+    super(refusals.map((refusal) => refusal.message).join('\n'), 1, 'refused')
   }
 }
 

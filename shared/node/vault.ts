@@ -16,6 +16,9 @@ import { acquireLock } from './state-lock'
  */
 export class CorruptStateError extends UserError {
   override name = 'CorruptStateError'
+  constructor(message: string) {
+    super(message, 1, 'state')
+  }
 }
 
 /** Something that happened to the state file and that a person should hear about. */

@@ -327,6 +327,8 @@ describe('keychain unavailable', () => {
       expect(result.stderr.trim().split('\n')).toHaveLength(1)
       expect(result.stderr).toContain('keychain')
       expect(result.stderr).toMatch(/unlock|start/)
+      // One error model: a condition cfwrap can name is never an "unexpected error".
+      expect(result.stderr).toMatch(/^cfwrap: cfwrap cannot use the keychain/)
       const add = spawnSync(process.execPath, [resolve(__dirname, '..', '..', 'out', 'main', 'cfwrap.js'), '--add', 'x'], { env, input: fakeSecret(), encoding: 'utf8' })
       expect(add.status).toBe(1)
       expect(add.stderr).toContain('keychain')
