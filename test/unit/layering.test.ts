@@ -99,3 +99,22 @@ describe('layering', () => {
     expect(violations(join(ROOT, 'electron/main/x.ts'), "import { app } from 'electron'\nimport { Vault } from '../../shared/node/vault'")).toEqual([])
   })
 })
+
+describe('layering in the editor (ESLint)', () => {
+  it('flags a Node built-in, shared/node or electron imported into shared/common or the renderer', async () => {
+    const { ESLint } = await import('eslint')
+    const eslint = new ESLint({ cwd: ROOT })
+    const flagged = async (file: string, code: string): Promise<boolean> => {
+      const [result] = await eslint.lintText(code, { filePath: join(ROOT, file) })
+      return (result?.messages ?? []).some((message) => message.ruleId === 'no-restricted-imports')
+    }
+    for (const spec of ['node:fs', 'fs', '../node/vault', '../../node/vault', 'electron']) {
+      expect(await flagged('shared/common/scan/probe.ts', `import { x } from '${spec}'\nexport const y = x\n`), spec).toBe(true)
+    }
+    expect(await flagged('renderer/src/probe.ts', `import { x } from '../../shared/node/vault'\nexport const y = x\n`)).toBe(true)
+    expect(await flagged('shared/node/probe.ts', `import { x } from 'electron'\nexport const y = x\n`)).toBe(true)
+    // What the layers may import stays allowed: a sibling named like a built-in, zod, shared/common from shared/node.
+    expect(await flagged('shared/common/probe.ts', `import { x } from './events'\nimport * as z from 'zod/mini'\nexport const y = [x, z]\n`)).toBe(false)
+    expect(await flagged('shared/node/probe.ts', `import { x } from '../common/events'\nimport { readFileSync } from 'node:fs'\nexport const y = [x, readFileSync]\n`)).toBe(false)
+  })
+})
