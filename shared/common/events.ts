@@ -160,8 +160,6 @@ export type TokenEvent = z.infer<typeof TokenEventSchema>
 /** The event types. */
 export type TokenEventType = TokenEvent['type']
 
-/** One event type's shape without its `type` and `time`, for building events. */
-export type TokenEventBody<T extends TokenEventType> = Omit<Extract<TokenEvent, { type: T }>, 'type' | 'time'>
 
 /** A one-line description of an event for people (the daemon without `--json`, notifications). */
 export function describeTokenEvent(event: TokenEvent): string {

@@ -106,8 +106,6 @@ export const CoreSnapshotSchema = z.object({
 /** The core's state as the window sees it. */
 export type CoreSnapshot = z.infer<typeof CoreSnapshotSchema>
 
-/** A guard rule's refusal, as the window explains it. */
-export const RefusalSchema = z.object({ rule: z.string(), message: z.string() })
 
 /** What a mint would create, shown before creating it. */
 export const MintPreviewSchema = z.object({

@@ -194,10 +194,6 @@ export const TEMPLATES: readonly TokenTemplate[] = [
   },
 ]
 
-/** True when `name` is one of the template names. */
-export function isTemplateName(name: string): name is TemplateName {
-  return (TEMPLATE_NAMES as readonly string[]).includes(name)
-}
 
 /** The template called `name`, or undefined when there is none. */
 export function findTemplate(name: string): TokenTemplate | undefined {

@@ -259,7 +259,7 @@ function mapSdkError(sdk: CloudflareModule, error: unknown, what: string, baseUR
   if (status === 403) {
     return new CloudflareApiError('permission', `Cloudflare refused ${what}: the minting credential lacks the permission for it${detail}.`, details)
   }
-  if (status === 401 || status === 403 || (code !== undefined && AUTH_CODES.has(code))) {
+  if (status === 401 || (code !== undefined && AUTH_CODES.has(code))) {
     return new CloudflareApiError(
       'auth',
       `Cloudflare rejected the minting credential during ${what}${detail}: it may be revoked, expired or mistyped. Store a working one with \`cfwrap --setup\`.`,

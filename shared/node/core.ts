@@ -246,11 +246,11 @@ class AppCore implements Core {
       }
       case 'revoke': {
         const { name } = data as { name: string }
-        await revokeToken(this.vault, name, this.clientOptions())
+        await revokeToken(this.vault, name, { ...this.clientOptions(), onEvent: (event) => this.onTokenEvent(event) })
         return { name }
       }
       case 'revokeAll': {
-        const result = await revokeAllTokens(this.vault, this.clientOptions())
+        const result = await revokeAllTokens(this.vault, { ...this.clientOptions(), onEvent: (event) => this.onTokenEvent(event) })
         return { deleted: result.deleted, failed: result.failures, rotateAlso: result.rotateAlso }
       }
       case 'addWatchedRoot': {

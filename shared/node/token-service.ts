@@ -5,6 +5,7 @@
 import { userInfo } from 'node:os'
 import { UserError } from '../common/errors'
 import { DEFAULT_NAME_PREFIX, type SettingsInput } from '../common/guards'
+import type { TokenEvent } from '../common/events'
 import type { State } from '../common/state'
 import { parseTokenName, slugifyTokenNameSegment } from '../common/token-name'
 import { appendAudit } from './audit'
@@ -63,7 +64,11 @@ export type RevokeOutcome = 'deleted' | 'already-gone' | 'forgotten-locally'
  * from the dashboard can only be forgotten locally, which needs `forgetDashboardToken`. The minting
  * credential is refused with the way to replace it.
  */
-export async function revokeToken(vault: Vault, name: string, options: MintingClientOptions & { forgetDashboardToken?: boolean } = {}): Promise<RevokeOutcome> {
+export async function revokeToken(
+  vault: Vault,
+  name: string,
+  options: MintingClientOptions & { forgetDashboardToken?: boolean; onEvent?: (event: TokenEvent) => void } = {},
+): Promise<RevokeOutcome> {
   const record = await vault.find(name)
   if (!record) throw new UserError(`no token named ${name}; \`cfwrap --list\` shows the tokens you have.`)
   if (record.role === 'minting') {
@@ -107,6 +112,7 @@ export async function revokeToken(vault: Vault, name: string, options: MintingCl
   // Audit first: the deletion on Cloudflare is done, a kill before the record goes must not lose its line.
   appendAudit(vault.paths.audit, { event: 'deleted', token: name, tokenId: record.tokenId, fingerprint: record.fingerprint, detail: 'revoked' })
   await vault.forget(name, { tokenId: record.tokenId })
+  options.onEvent?.({ type: 'deleted', time: new Date().toISOString(), token: name, tokenId: record.tokenId, fingerprint: record.fingerprint, reason: 'revoked', lateMs: null })
   return alreadyGone ? 'already-gone' : 'deleted'
 }
 
@@ -148,7 +154,7 @@ export interface RevokeAllResult {
  * unfinished mints); a token that is only named like cfwrap's may be another vault's (CI, another
  * machine) and is listed, never deleted.
  */
-export async function revokeAllTokens(vault: Vault, options: MintingClientOptions = {}): Promise<RevokeAllResult> {
+export async function revokeAllTokens(vault: Vault, options: MintingClientOptions & { onEvent?: (event: TokenEvent) => void } = {}): Promise<RevokeAllResult> {
   const state = await vault.readState()
   const minted = state.tokens.filter(isMintedRecord)
   const minting = await findMintingRecord(vault)
@@ -201,7 +207,10 @@ export async function revokeAllTokens(vault: Vault, options: MintingClientOption
   for (const record of minted) {
     const confirmed = record.tokenId ? !failures.has(record.tokenId) : listProblem === null && !failedNames.has(record.name)
     if (confirmed) {
-      if (await vault.forget(record.name, { tokenId: record.tokenId })) forgotten++
+      if (await vault.forget(record.name, { tokenId: record.tokenId })) {
+        forgotten++
+        options.onEvent?.({ type: 'deleted', time: new Date().toISOString(), token: record.name, tokenId: record.tokenId, fingerprint: record.fingerprint, reason: 'revoke-all', lateMs: null })
+      }
     } else if (record.tokenId) {
       await vault.patch(record.name, { status: 'delete-failed', lastError: failures.get(record.tokenId) ?? listProblem ?? 'not confirmed' }, record.tokenId)
     }

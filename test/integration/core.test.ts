@@ -78,6 +78,21 @@ describe('core', () => {
     expect(revoked).toEqual({ ok: true, value: { name } })
     expect(world.fake.tokensAlive().map((t) => t.name)).not.toContain(name)
     await waitFor(() => !core.snapshot().tokens.some((t) => t.name === name))
+    // The window and the notifications hear of it like of a deletion at the deadline.
+    expect(events.find((e) => e.type === 'token' && e.event.type === 'deleted' && e.event.token === name)).toMatchObject({ event: { reason: 'revoked' } })
+  })
+
+  it('revoke-all emits a deleted event for every token it deleted', async () => {
+    const names: string[] = []
+    for (const env of ['a', 'b']) {
+      const minted = await core.call('mint', { template: 'read-only', project: 'all', env, owner: 'jane', accountId: world.fake.account.id, ttlSeconds: 600 })
+      if (!minted.ok) throw new Error(minted.error)
+      names.push(minted.value.name)
+    }
+    const result = await core.call('revokeAll', {})
+    expect(result.ok).toBe(true)
+    const deleted = events.flatMap((e) => (e.type === 'token' && e.event.type === 'deleted' && e.event.reason === 'revoke-all' ? [e.event.token] : []))
+    expect(deleted.sort()).toEqual(expect.arrayContaining(names.sort()))
   })
 
   it('deletes a temporary token at its deadline and the snapshot follows', async () => {
