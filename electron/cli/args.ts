@@ -2,67 +2,104 @@ import * as z from 'zod/mini'
 import { UsageError } from '../../shared/common/errors'
 import { STORED_TOKEN_NAME } from './prefetch'
 
+/**
+ * The one table of cfwrap's command line. The parser's options, which options each mode allows,
+ * lazy loading of each mode's code (main.ts) and `--help` (help.ts) all come from it, so the help
+ * text cannot drift from what the parser accepts.
+ *
+ * Vault management is by options, never by bare words: a bare word is always the command to run,
+ * so no program name can ever collide with a cfwrap sub-command.
+ */
+export const OPTIONS = {
+  '--help': { summary: 'show this help' },
+  '--version': { summary: "print cfwrap's version" },
+  '--token': { value: 'NAME', summary: 'the token to inject (default: the one bound to this directory or its nearest parent)' },
+  '--oauth': { summary: 'inject nothing and remove every Cloudflare credential, so Wrangler uses `wrangler login`' },
+  '--no-mask': { summary: 'do not mask the secret in piped output (output to a terminal is never touched)' },
+  '--json': { summary: 'print JSON for scripts' },
+  '--add': { value: 'NAME', summary: 'store a token made elsewhere (secret from stdin)' },
+  '--account': { value: 'ID', summary: 'a Cloudflare account id (32 hex)' },
+  '--expires': { value: 'ISO8601', summary: 'when the added token expires' },
+  '--list': { summary: 'list tokens and directory bindings (metadata only)' },
+  '--remove': { value: 'NAME', summary: 'forget a token here' },
+  '--bind': { value: 'NAME', summary: 'use NAME by default in this directory and below' },
+  '--unbind': { summary: 'remove the binding of this directory' },
+  '--setup': { summary: 'check and store the minting credential (secret from stdin)' },
+  '--mint': { value: 'TEMPLATE', summary: 'mint a time-boxed, least-privilege token' },
+  '--ttl': { value: 'DURATION', summary: "how long it lives: 90s, 15m, 1h (default: the template's)" },
+  '--permanent': { summary: 'mint without a deadline' },
+  '--project': { value: 'P', summary: "the name's project part (default: this directory's name)" },
+  '--env': { value: 'E', summary: "the name's env part (default: dev)" },
+  '--owner': { value: 'O', summary: "the name's owner part (default: settings, or your user name)" },
+  '--prefix': { value: 'X', summary: "the name's prefix (default: settings, or cfwrap)" },
+  '--zone': { value: 'ID', summary: 'the zone a DNS token is narrowed to' },
+  '--bucket': { value: 'NAME', summary: 'the R2 bucket an upload token is narrowed to' },
+  '--jurisdiction': { value: 'J', summary: "the R2 bucket's jurisdiction (default: default)" },
+  '--name-only': { summary: "print only the new token's name" },
+  '--allow-admin-for-agent': { summary: 'allow account or user administration for an agent-like owner' },
+  '--revoke': { value: 'NAME', summary: 'delete a token on Cloudflare and here' },
+  '--revoke-all': { summary: 'incident button: delete every token this vault minted' },
+  '--yes': { summary: 'confirm without asking' },
+  '--reap': { summary: 'one reconcile and sweep, then exit (1 if anything is left undone)' },
+  '--daemon': { summary: 'run the reaper and the leak watcher in the foreground' },
+  '--watch': { value: 'PATH', repeat: true, summary: 'a project root to watch for this run (repeatable)' },
+  '--scan': { summary: 'scan files for secrets (exit 1 when something is found)' },
+  '--doctor': { summary: 'profiles, shadowing of the Wrangler login, vault health' },
+} as const satisfies Record<string, { value?: string; repeat?: boolean; summary: string }>
+
+/** A cfwrap option. */
+export type OptionName = keyof typeof OPTIONS
+
+/** What the rest of the command line is for: a command to run, paths to scan, or nothing. */
+type Operands = 'command' | 'paths' | 'none'
+
+/** One mode of cfwrap: the option that selects it, the options it allows, what follows them. */
+interface ModeSpec {
+  /** The option that selects the mode; null for running a command (the default). */
+  flag: OptionName | null
+  /** Options the mode accepts besides its own flag, in the order `--help` shows them. */
+  options: readonly OptionName[]
+  operands: Operands
+  /** Shown in the usage line after the options (`<command> [args...]`, `[PATH ...]`). */
+  operandUsage?: string
+  /** Options shown as alternatives (`--token NAME | --oauth`) instead of each in brackets. */
+  oneOf?: readonly OptionName[]
+}
+
+/** Every mode, in the order `--help` lists them. */
+export const MODE_SPECS = {
+  run: { flag: null, options: ['--token', '--oauth', '--no-mask'], operands: 'command', operandUsage: '[--] <command> [args...]', oneOf: ['--token', '--oauth'] },
+  add: { flag: '--add', options: ['--account', '--expires'], operands: 'none' },
+  list: { flag: '--list', options: ['--json'], operands: 'none' },
+  remove: { flag: '--remove', options: ['--yes'], operands: 'none' },
+  bind: { flag: '--bind', options: [], operands: 'none' },
+  unbind: { flag: '--unbind', options: [], operands: 'none' },
+  setup: { flag: '--setup', options: ['--account'], operands: 'none' },
+  mint: {
+    flag: '--mint',
+    options: ['--ttl', '--permanent', '--project', '--env', '--owner', '--prefix', '--account', '--zone', '--bucket', '--jurisdiction', '--allow-admin-for-agent', '--name-only', '--json'],
+    operands: 'none',
+  },
+  revoke: { flag: '--revoke', options: ['--yes'], operands: 'none' },
+  'revoke-all': { flag: '--revoke-all', options: ['--yes'], operands: 'none' },
+  reap: { flag: '--reap', options: ['--json'], operands: 'none' },
+  daemon: { flag: '--daemon', options: ['--json', '--watch'], operands: 'none' },
+  scan: { flag: '--scan', options: ['--json'], operands: 'paths', operandUsage: '[PATH ...]' },
+  doctor: { flag: '--doctor', options: ['--json'], operands: 'none' },
+  help: { flag: '--help', options: [], operands: 'none' },
+  version: { flag: '--version', options: [], operands: 'none' },
+} as const satisfies Record<string, ModeSpec>
+
 /** What a cfwrap invocation asks for. `run` (the default) runs a command. */
-export type Mode = (typeof MODES)[number]
+export type Mode = keyof typeof MODE_SPECS
 
-/** Every mode, each selected by the option of the same name (`--list` → `list`). */
-export const MODES = [
-  'run', 'help', 'version', 'add', 'list', 'remove', 'bind', 'unbind',
-  'setup', 'mint', 'revoke', 'revoke-all', 'reap', 'daemon', 'scan', 'doctor',
-] as const
+/** Every mode. */
+export const MODES = Object.keys(MODE_SPECS) as Mode[]
 
-interface OptionSpec {
-  /** Takes a value (`--token NAME` or `--token=NAME`). */
-  value?: boolean
-  /** Selecting this option selects this mode. */
-  mode?: Mode
-  /** May be given several times (values are collected). */
-  repeat?: boolean
-}
+const MODE_OF_FLAG = new Map<string, Mode>(MODES.flatMap((mode) => (MODE_SPECS[mode].flag ? [[MODE_SPECS[mode].flag as string, mode] as const] : [])))
 
-// Vault management is by options, never by bare words: a bare word is always the command to run,
-// so no program name can ever collide with a cfwrap sub-command.
-const OPTIONS: Record<string, OptionSpec> = {
-  '--help': { mode: 'help' },
-  '--version': { mode: 'version' },
-  '--token': { value: true },
-  '--oauth': {},
-  '--no-mask': {},
-  '--json': {},
-  '--add': { value: true, mode: 'add' },
-  '--account': { value: true },
-  '--expires': { value: true },
-  '--list': { mode: 'list' },
-  '--remove': { value: true, mode: 'remove' },
-  '--bind': { value: true, mode: 'bind' },
-  '--unbind': { mode: 'unbind' },
-  '--setup': { mode: 'setup' },
-  '--mint': { value: true, mode: 'mint' },
-  '--ttl': { value: true },
-  '--permanent': {},
-  '--project': { value: true },
-  '--env': { value: true },
-  '--owner': { value: true },
-  '--prefix': { value: true },
-  '--zone': { value: true },
-  '--bucket': { value: true },
-  '--jurisdiction': { value: true },
-  '--name-only': {},
-  '--allow-admin-for-agent': {},
-  '--revoke': { value: true, mode: 'revoke' },
-  '--revoke-all': { mode: 'revoke-all' },
-  '--yes': {},
-  '--reap': { mode: 'reap' },
-  '--daemon': { mode: 'daemon' },
-  '--watch': { value: true, repeat: true },
-  '--scan': { mode: 'scan' },
-  '--doctor': { mode: 'doctor' },
-}
-
-const SHORT_ALIASES: Record<string, string> = { '-h': '--help', '-V': '--version', '-t': '--token' }
-
-/** Modes whose bare words are paths (not a command to run). */
-const MODES_WITH_PATHS: ReadonlySet<Mode> = new Set(['scan'])
+/** Short forms the parser accepts (listed by --help). */
+export const SHORT_ALIASES: Record<string, OptionName> = { '-h': '--help', '-V': '--version', '-t': '--token' }
 
 /** A parsed command line: the mode, its option values, and the command (run) or paths (scan). */
 export interface Invocation {
@@ -92,7 +129,7 @@ export function parseArgs(argv: readonly string[]): Invocation {
     }
     const eq = raw.startsWith('--') ? raw.indexOf('=') : -1
     const flag = SHORT_ALIASES[raw] ?? (eq > 0 ? raw.slice(0, eq) : raw)
-    const spec = OPTIONS[flag]
+    const spec: { value?: string; repeat?: boolean } | undefined = (OPTIONS as Record<string, { value?: string; repeat?: boolean }>)[flag]
     if (!spec) throw new UsageError(`unknown option ${flag}; see \`cfwrap --help\`.`)
     let value: string | true = true
     if (spec.value) {
@@ -117,14 +154,22 @@ export function parseArgs(argv: readonly string[]): Invocation {
       if (flag in options) throw new UsageError(`${flag} given twice.`)
       options[flag] = value
     }
-    if (spec.mode) modes.add(spec.mode)
+    const selects = MODE_OF_FLAG.get(flag)
+    if (selects) modes.add(selects)
   }
   if (modes.has('help')) return { mode: 'help', options, command: [], paths: [] }
   if (modes.has('version')) return { mode: 'version', options, command: [], paths: [] }
   if (modes.size > 1) throw new UsageError(`choose one of ${[...modes].map((m) => `--${m}`).join(', ')}.`)
   const mode: Mode = modes.values().next().value ?? 'run'
-  if (MODES_WITH_PATHS.has(mode)) return { mode, options, command: [], paths: rest }
-  if (mode === 'run') {
+  const spec: ModeSpec = MODE_SPECS[mode]
+  // Each mode's allowed options come from the same table as --help.
+  for (const flag of Object.keys(options)) {
+    if (flag !== spec.flag && !(spec.options as readonly string[]).includes(flag)) {
+      throw new UsageError(`${flag} cannot be used with ${mode === 'run' ? 'a command' : spec.flag}.`)
+    }
+  }
+  if (spec.operands === 'paths') return { mode, options, command: [], paths: rest }
+  if (spec.operands === 'command') {
     if (rest.length === 0) throw new UsageError('no command given. Usage: cfwrap [--token NAME | --oauth] [--] <command> [args...]; see `cfwrap --help`.')
   } else if (rest.length > 0) {
     throw new UsageError(`--${mode} does not run a command (got "${rest[0]}").`)
@@ -148,14 +193,4 @@ export function optionValue<T>(invocation: Invocation, flag: string, schema: z.Z
   const result = schema.safeParse(raw)
   if (!result.success) throw new UsageError(`${flag}: ${result.error.issues[0]?.message ?? 'invalid value'}.`)
   return result.data
-}
-
-/** Rejects options that make no sense in the invocation's mode. */
-export function allowOnly(invocation: Invocation, allowed: readonly string[]): void {
-  const modeFlag = `--${invocation.mode}`
-  for (const flag of Object.keys(invocation.options)) {
-    if (flag !== modeFlag && !allowed.includes(flag)) {
-      throw new UsageError(`${flag} cannot be used with ${invocation.mode === 'run' ? 'a command' : modeFlag}.`)
-    }
-  }
 }

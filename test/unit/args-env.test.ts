@@ -116,3 +116,28 @@ describe('outputKind', () => {
     }
   })
 })
+
+describe('--help is generated from the parser\'s own table', () => {
+  it('every mode has a usage line naming exactly the options the parser lets it take; every option is described', async () => {
+    const { HELP_TEXT, usageOf } = await import('../../electron/cli/help')
+    const { MODE_SPECS, MODES, OPTIONS } = await import('../../electron/cli/args')
+    for (const mode of MODES) {
+      const usage = usageOf(mode)
+      expect(HELP_TEXT).toContain(usage)
+      const spec = MODE_SPECS[mode] as { flag: string | null; options: readonly string[] }
+      const named = new Set(usage.match(/--[a-z-]+/g) ?? [])
+      expect([...named].sort()).toEqual([...new Set([...(spec.flag ? [spec.flag] : []), ...spec.options])].sort())
+      // And the parser agrees: each of them is accepted in that mode.
+      for (const flag of spec.options) {
+        const value = (OPTIONS as Record<string, { value?: string }>)[flag]?.value ? ['x'] : []
+        const head = spec.flag ? [spec.flag, ...((OPTIONS as Record<string, { value?: string }>)[spec.flag]?.value ? ['n'] : [])] : []
+        const tail = mode === 'run' ? ['true'] : []
+        if (flag === '--oauth' || flag === '--token') continue // exclude each other; checked by the run tests
+        expect(() => parseArgs([...head, flag, ...value, ...tail]), `${mode} ${flag}`).not.toThrow(/cannot be used/)
+      }
+    }
+    for (const flag of Object.keys(OPTIONS)) expect(HELP_TEXT).toMatch(new RegExp(`\\n  ${flag}[ A-Z0-9.]* {2,}\\S`))
+    // Optional options are shown as optional (the hand-written help showed --ttl as required).
+    expect(usageOf('mint')).toContain('[--ttl DURATION]')
+  })
+})

@@ -3,7 +3,7 @@ import { SECRET_KIND_INFO } from '../../../shared/common/scan/kinds'
 import type { CoreEvent } from '../../../shared/node/core-api'
 import { createCore } from '../../../shared/node/core'
 import { UsageError } from '../../../shared/common/errors'
-import { allowOnly, type Invocation } from '../args'
+import type { Invocation } from '../args'
 
 /** One daemon event as a flat JSON object: `type` first, never a secret (fingerprints only). */
 export function daemonEventJson(event: CoreEvent, now: Date = new Date()): Record<string, unknown> {
@@ -48,7 +48,6 @@ export function describeDaemonEvent(event: CoreEvent): string {
  * line with `--json`. SIGINT and SIGTERM stop it cleanly with exit status 0.
  */
 export async function daemonCommand(invocation: Invocation): Promise<number> {
-  allowOnly(invocation, ['--json', '--watch'])
   const json = invocation.options['--json'] === true
   const watch = (invocation.options['--watch'] as string[] | undefined) ?? []
   for (const path of watch) if (!path) throw new UsageError('--watch needs a directory.')

@@ -6,7 +6,7 @@ import { dotenvShadowWarnings, findDotenvCredentials, wranglerDotenvFiles, wrang
 import { Vault } from '../../../shared/node/vault'
 import { buildChildEnv, exitStatusOf, preloadSpawn, runWrapped, type Injection } from '../../../shared/node/wrap'
 import { takePrefetchedSecret } from '../prefetch'
-import { allowOnly, optionValue, TokenNameArg, type Invocation } from '../args'
+import { optionValue, TokenNameArg, type Invocation } from '../args'
 import { printError, printWarning, relativeTime } from '../output'
 
 /** Why a command could not be started, in words. */
@@ -51,7 +51,6 @@ export function checkInjectable(token: TokenRecord, now: number = Date.now()): v
 
 /** `cfwrap [--token NAME | --oauth] [--no-mask] [--] <command> [args…]` */
 export async function runCommand(invocation: Invocation): Promise<number> {
-  allowOnly(invocation, ['--token', '--oauth', '--no-mask'])
   const [command, ...args] = invocation.command as [string, ...string[]]
   const oauth = invocation.options['--oauth'] === true
   const requested = optionValue(invocation, '--token', TokenNameArg)

@@ -12,7 +12,7 @@ import { RequestGate } from '../../../shared/node/request-gate'
 import { isMintedRecord } from '../../../shared/node/token-records'
 import { mintSettings, revokeAllTokens, revokeToken, rotationAdvice } from '../../../shared/node/token-service'
 import { Vault } from '../../../shared/node/vault'
-import { allowOnly, CloudflareIdArg, optionValue, TokenNameArg, type Invocation } from '../args'
+import { CloudflareIdArg, optionValue, TokenNameArg, type Invocation } from '../args'
 import { printError, printWarning, relativeTime } from '../output'
 import { readSecretFromStdin } from '../read-secret'
 
@@ -38,7 +38,6 @@ export async function tokenCommand(invocation: Invocation): Promise<number> {
 
 /** `cfwrap --setup [--account ID]`: checks and stores the minting credential (secret from stdin). */
 async function setupCommand(invocation: Invocation): Promise<number> {
-  allowOnly(invocation, ['--account'])
   const accountId = optionValue(invocation, '--account', CloudflareIdArg) ?? null
   const vault = Vault.open()
   const secret = await readSecretFromStdin('Paste the minting token (API Tokens Write; input hidden): ')
@@ -74,10 +73,6 @@ function stringOption(invocation: Invocation, flag: string): string | undefined 
 
 /** `cfwrap --mint TEMPLATE --ttl DURATION [...]`: prints the new token's name and deadline, never its secret. */
 async function mintCommand(invocation: Invocation): Promise<number> {
-  allowOnly(invocation, [
-    '--ttl', '--permanent', '--project', '--env', '--owner', '--prefix', '--account', '--zone', '--bucket',
-    '--jurisdiction', '--name-only', '--json', '--allow-admin-for-agent',
-  ])
   const nameOnly = invocation.options['--name-only'] === true
   const json = invocation.options['--json'] === true
   if (nameOnly && json) throw new UsageError('--name-only and --json exclude each other.')
@@ -180,7 +175,6 @@ function printRefusals(messages: string[]): number {
 
 /** `cfwrap --revoke NAME [--yes]`: deletes a minted token on Cloudflare, then locally. */
 async function revokeCommand(invocation: Invocation): Promise<number> {
-  allowOnly(invocation, ['--yes'])
   const name = optionValue(invocation, '--revoke', TokenNameArg) as string
   const outcome = await revokeToken(Vault.open(), name, { forgetDashboardToken: invocation.options['--yes'] === true })
   process.stdout.write(
@@ -210,7 +204,6 @@ function printRotationAdvice(lines: string[]): void {
 
 /** `cfwrap --revoke-all [--yes]`: the incident button. Deletes every token cfwrap minted, on Cloudflare and locally. */
 async function revokeAllCommand(invocation: Invocation): Promise<number> {
-  allowOnly(invocation, ['--yes'])
   const vault = Vault.open()
   const state = await vault.readState()
   const minted = state.tokens.filter(isMintedRecord)
@@ -251,7 +244,6 @@ async function revokeAllCommand(invocation: Invocation): Promise<number> {
 
 /** `cfwrap --reap [--json]`: one reconcile and sweep, then exit; exit 1 if anything is left undone. */
 async function reapCommand(invocation: Invocation): Promise<number> {
-  allowOnly(invocation, ['--json'])
   const json = invocation.options['--json'] === true
   const vault = Vault.open()
   const events: TokenEvent[] = []

@@ -2,7 +2,7 @@ import { UserError, UsageError } from '../../../shared/common/errors'
 import type { TokenRecord } from '../../../shared/common/state'
 import { appendAudit } from '../../../shared/node/audit'
 import { Vault } from '../../../shared/node/vault'
-import { allowOnly, CloudflareIdArg, IsoDateArg, optionValue, TokenNameArg, type Invocation } from '../args'
+import { CloudflareIdArg, IsoDateArg, optionValue, TokenNameArg, type Invocation } from '../args'
 import { relativeTime } from '../output'
 import { readSecretFromStdin } from '../read-secret'
 
@@ -17,7 +17,6 @@ export async function vaultCommand(invocation: Invocation): Promise<number> {
   const vault = Vault.open()
   switch (invocation.mode) {
     case 'add': {
-      allowOnly(invocation, ['--account', '--expires'])
       const name = optionValue(invocation, '--add', TokenNameArg) as string
       const accountId = optionValue(invocation, '--account', CloudflareIdArg) ?? null
       const expiresAt = optionValue(invocation, '--expires', IsoDateArg) ?? null
@@ -33,7 +32,6 @@ export async function vaultCommand(invocation: Invocation): Promise<number> {
       return 0
     }
     case 'list': {
-      allowOnly(invocation, ['--json'])
       const state = await vault.readState()
       const tokens = state.tokens
       const boundDirs = (name: string): string[] => Object.entries(state.bindings).filter(([, bound]) => bound === name).map(([dir]) => dir)
@@ -63,7 +61,6 @@ export async function vaultCommand(invocation: Invocation): Promise<number> {
       return 0
     }
     case 'remove': {
-      allowOnly(invocation, ['--yes'])
       const name = optionValue(invocation, '--remove', TokenNameArg) as string
       const record = await vault.find(name)
       // A minted token still alive on Cloudflare: forgetting it here first would leave nothing that can
@@ -86,7 +83,6 @@ export async function vaultCommand(invocation: Invocation): Promise<number> {
       return 0
     }
     case 'bind': {
-      allowOnly(invocation, [])
       const name = optionValue(invocation, '--bind', TokenNameArg) as string
       const cwd = process.cwd()
       await vault.update((state) => {
@@ -97,7 +93,6 @@ export async function vaultCommand(invocation: Invocation): Promise<number> {
       return 0
     }
     case 'unbind': {
-      allowOnly(invocation, [])
       const cwd = process.cwd()
       const had = await vault.update((state) => {
         const bound = state.bindings[cwd]

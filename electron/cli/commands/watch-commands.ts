@@ -9,7 +9,7 @@ import { detectShadowing, findWranglerLogins } from '../../../shared/node/shadow
 import { shellProfilePaths } from '../../../shared/node/shell-profiles'
 import { Vault } from '../../../shared/node/vault'
 import { KeychainUnavailableError } from '../../../shared/node/keychain'
-import { allowOnly, type Invocation } from '../args'
+import type { Invocation } from '../args'
 
 /** "this is your token X" for findings whose fingerprint matches a vault token. */
 function knownTokens(tokens: TokenRecord[]): Map<string, string> {
@@ -34,7 +34,6 @@ export async function watchCommand(invocation: Invocation): Promise<number> {
   const vault = Vault.open()
   const profiles = shellProfilePaths(home())
   if (invocation.mode === 'scan') {
-    allowOnly(invocation, ['--json'])
     // With no path: the shell start-up files and the current directory.
     const paths = invocation.paths.length > 0 ? invocation.paths : [...profiles.filter((p) => existsQuiet(p)), '.']
     for (const path of invocation.paths) if (path.startsWith('-')) throw new UsageError(`--scan takes paths; put options before them (got ${path}).`)
@@ -59,7 +58,6 @@ export async function watchCommand(invocation: Invocation): Promise<number> {
   }
 
   // --doctor
-  allowOnly(invocation, ['--json'])
   const existing = profiles.filter((p) => existsQuiet(p))
   const profileReport = scanPaths(existing, profileTest(profiles))
   const settings = (await vault.readState()).settings
