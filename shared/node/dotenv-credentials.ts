@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module'
 import { join } from 'node:path'
 import { readRegularFile } from './safe-read'
 import { wranglerEffectiveCredential, type CloudflareCredentialVar, isCloudflareCredentialVar } from '../common/credentials'
@@ -9,9 +10,6 @@ export interface DotenvCredential {
   variable: CloudflareCredentialVar
 }
 
-// dotenv's own line grammar, reduced to what decides whether a variable gets a non-empty value.
-const ASSIGNMENT = /^\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_.-]*)\s*(?:=|:\s)\s*(.*)$/
-
 /** The `.env` files Wrangler loads from `cwd` for the given Wrangler environment, in load order. */
 export function wranglerDotenvFiles(cwd: string, wranglerEnv?: string): string[] {
   const names = ['.env', '.env.local']
@@ -22,30 +20,61 @@ export function wranglerDotenvFiles(cwd: string, wranglerEnv?: string): string[]
 /** Largest `.env` file the run path reads (Wrangler's own are a few lines; a bigger one is not a config file). */
 export const MAX_DOTENV_BYTES = 1024 * 1024
 
+type DotenvModule = typeof import('dotenv')
+type DotenvExpandModule = typeof import('dotenv-expand')
+
+// Loaded only when a .env file exists: dotenv pulls in node:crypto, which the run path must not pay
+// for in the many directories without one. A plain require in the bundled CLI; createRequire under
+// the ESM test runner.
+const requireHere: NodeJS.Require = typeof require === 'function' ? require : createRequire(import.meta.url)
+
+/** The line of the last assignment to `variable` (dotenv keeps the last one), for the warning's file:line. */
+function lineOf(text: string, variable: string): number {
+  const lines = text.split(/\r?\n|\r/)
+  const pattern = new RegExp(`^\\s*(?:export\\s+)?${variable}\\s*[=:]`)
+  for (let i = lines.length - 1; i >= 0; i--) if (pattern.test(lines[i] as string)) return i + 1
+  return 1
+}
+
 /**
- * Cloudflare credentials with a non-empty value in the given `.env` files. Read as safely as the
- * scanner reads: a `.env` that is a FIFO, a link to a device or a huge file is skipped (and said
- * in `skipped`), never waited on or read to the end.
+ * Cloudflare credentials that Wrangler would take from the given `.env` files, read with Wrangler's
+ * own parser (`dotenv`, then `dotenv-expand` against the environment, as Wrangler does): files in
+ * load order, a later file overriding an earlier one, `${VAR}` expanded. Only credentials whose value
+ * ends up non-empty count. Read as safely as the scanner reads: a `.env` that is a FIFO, a link to a
+ * device or a huge file is skipped (and said in `skipped`), never waited on or read to the end.
  */
-export function findDotenvCredentials(files: string[], skipped: Array<{ file: string; detail: string }> = []): DotenvCredential[] {
-  const found: DotenvCredential[] = []
+export function findDotenvCredentials(
+  files: string[],
+  skipped: Array<{ file: string; detail: string }> = [],
+  env: NodeJS.ProcessEnv = process.env,
+): DotenvCredential[] {
+  const texts: Array<{ file: string; text: string }> = []
   for (const file of files) {
     const read = readRegularFile(file, MAX_DOTENV_BYTES)
-    if (!('bytes' in read)) {
-      if (read.detail !== 'ENOENT') skipped.push({ file, detail: read.detail })
-      continue
-    }
-    const text = read.bytes.toString('utf8')
-    text.split(/\r?\n/).forEach((raw, index) => {
-      const match = ASSIGNMENT.exec(raw)
-      if (!match) return
-      const [, variable = '', rawValue = ''] = match
-      if (!isCloudflareCredentialVar(variable)) return
-      const value = rawValue.replace(/\s+#.*$/, '').trim().replace(/^(['"`])(.*)\1$/, '$2')
-      if (value) found.push({ file, line: index + 1, variable })
-    })
+    if ('bytes' in read) texts.push({ file, text: read.bytes.toString('utf8') })
+    else if (read.detail !== 'ENOENT') skipped.push({ file, detail: read.detail })
   }
-  return found
+  if (texts.length === 0) return []
+  const { parse } = requireHere('dotenv') as DotenvModule
+  const { expand } = requireHere('dotenv-expand') as DotenvExpandModule
+  const merged: Record<string, string> = {}
+  const origin = new Map<string, { file: string; line: number }>()
+  for (const { file, text } of texts) {
+    for (const [variable, value] of Object.entries(parse(text))) {
+      merged[variable] = value
+      if (isCloudflareCredentialVar(variable)) origin.set(variable, { file, line: lineOf(text, variable) })
+    }
+  }
+  // Expanded against the environment without its credentials: those are what cfwrap replaces.
+  const processEnv: Record<string, string> = {}
+  for (const [key, value] of Object.entries(env)) if (value !== undefined && !isCloudflareCredentialVar(key)) processEnv[key] = value
+  expand({ processEnv, parsed: { ...merged } })
+  const found: DotenvCredential[] = []
+  for (const [variable, where] of origin) {
+    if (processEnv[variable]) found.push({ ...where, variable: variable as CloudflareCredentialVar })
+  }
+  // In load order, as a person reads the files.
+  return found.sort((a, b) => files.indexOf(a.file) - files.indexOf(b.file) || a.line - b.line)
 }
 
 /** The Wrangler environment named on a command line (`--env X`, `--env=X`, `-e X`), if any. */

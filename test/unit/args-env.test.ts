@@ -86,6 +86,30 @@ describe('.env files Wrangler would load', () => {
   })
 })
 
+describe('.env files read with Wrangler\'s own grammar (dotenv + dotenv-expand)', () => {
+  it('expands references against the environment, lets a later file override an earlier one, and reads multi-line values', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cfwrap-dotenv-'))
+    try {
+      const file = (name: string, text: string): string => {
+        writeFileSync(join(dir, name), text)
+        return join(dir, name)
+      }
+      const ref = file('.env', 'CLOUDFLARE_API_TOKEN=${MY_TOKEN}\n')
+      // A reference is a credential only when what it names is set (Wrangler expands it the same way).
+      expect(findDotenvCredentials([ref], [], { MY_TOKEN: 'from-env' }).map((f) => f.variable)).toEqual(['CLOUDFLARE_API_TOKEN'])
+      expect(findDotenvCredentials([ref], [], {})).toEqual([])
+      // A later file that empties it wins.
+      const local = file('.env.local', 'CLOUDFLARE_API_TOKEN=\n')
+      expect(findDotenvCredentials([ref, local], [], { MY_TOKEN: 'from-env' })).toEqual([])
+      // A quoted multi-line value, then the key pair on the lines after it.
+      const multi = file('.env.multi', 'NOTE="first\nsecond"\nexport CLOUDFLARE_API_KEY=\'k1\'\nCLOUDFLARE_EMAIL=me@x.io # a comment\n')
+      expect(findDotenvCredentials([multi]).map((f) => `${f.line}:${f.variable}`)).toEqual(['3:CLOUDFLARE_API_KEY', '4:CLOUDFLARE_EMAIL'])
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  })
+})
+
 describe('config directory', () => {
   it('uses $CFWRAP_HOME, else the platform directory', () => {
     expect(configDir({ CFWRAP_HOME: '/tmp/x' }, 'linux', '/home/u')).toBe('/tmp/x')
