@@ -51,7 +51,7 @@ export interface CoreOptions {
   now?: () => number
   /** How long before a deadline the "expires soon" event fires (default 5 minutes). */
   expiryWarningMs?: number
-  /** How often the state file is checked for changes made by other processes (default 1 s). */
+  /** How often the deadline clock ticks for "expires soon" warnings (default 1 s). */
   refreshIntervalMs?: number
   /** Project roots to watch for this run only (`cfwrap --daemon --watch PATH`), besides the saved ones. */
   extraRoots?: string[]
@@ -105,7 +105,7 @@ class AppCore implements Core {
   private readonly profiles: string[]
   private readonly now: () => number
   private state: State = { version: 1, tokens: [], bindings: {} }
-  private stateSignature: string | null = null
+  private unsubscribeChanges: (() => void) | null = null
   private audit: AuditEvent[] = []
   private events: TokenEvent[] = []
   private shadows: ShadowWarning[] = []
@@ -128,7 +128,7 @@ class AppCore implements Core {
     this.home = options.home ?? (this.env.HOME || homedir())
     this.profiles = options.profiles ?? shellProfilePaths(this.home, process.platform, this.env)
     this.now = options.now ?? Date.now
-    this.refresh(true)
+    this.refresh()
   }
 
   async start(): Promise<void> {
@@ -141,12 +141,15 @@ class AppCore implements Core {
     })
     this.refreshTimer = setInterval(() => this.tick(), this.options.refreshIntervalMs ?? 1000)
     this.refreshTimer.unref?.()
+    this.unsubscribeChanges = this.vault.onDidChange(() => this.refresh())
     this.refresh()
   }
 
   async stop(): Promise<void> {
     if (this.refreshTimer) clearInterval(this.refreshTimer)
     this.refreshTimer = null
+    this.unsubscribeChanges?.()
+    this.unsubscribeChanges = null
     await this.daemon?.stop()
     this.daemon = null
   }
@@ -374,22 +377,16 @@ class AppCore implements Core {
     if (event.type === 'minted') this.knownMints?.add(`${event.token}|${event.tokenId}`)
     this.events = [...this.events, event].slice(-RECENT_EVENTS)
     this.emit({ type: 'token', event })
-    this.refresh(true)
+    this.refresh()
   }
 
   // ----- state -----
 
-  /** Re-reads the state and audit log when they changed (or when forced), then notifies subscribers. */
-  private refresh(force = false): void {
-    let signature = 'missing'
-    try {
-      const stat = statSync(this.vault.paths.state)
-      signature = `${stat.mtimeMs}:${stat.size}`
-    } catch {
-      // No state file yet.
-    }
-    if (!force && signature === this.stateSignature) return
-    this.stateSignature = signature
+  /**
+   * Re-reads the state and the audit log, then notifies subscribers. Called after each command and
+   * token event, and by the vault's one change check when another process wrote the state file.
+   */
+  private refresh(): void {
     void this.vault
       .readState()
       .then((state) => {
@@ -429,8 +426,8 @@ class AppCore implements Core {
     }
   }
 
+  /** The deadline clock: "expires soon" warnings (the state itself is followed by the vault's change check). */
   private tick(): void {
-    this.refresh()
     const now = this.now()
     const warnMs = this.options.expiryWarningMs ?? 5 * 60_000
     for (const token of this.state.tokens) {

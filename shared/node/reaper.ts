@@ -4,7 +4,7 @@
  *
  * Timing. One timer is armed for the next deadline (clamped to 2^31−1 ms, the most setTimeout
  * takes). Timers are not trusted across sleep, so there are also sweeps on start, on `wake()` (the
- * tray app calls it on powerMonitor resume) and every `sweepIntervalMs`; a cheap check of the state
+ * tray app calls it on powerMonitor resume) and every `sweepIntervalMs`; the vault's change check of the state
  * file every second picks up tokens minted by other processes. Every decision compares absolute
  * deadlines with `now()`, which tests replace to jump the clock forward.
  *
@@ -23,7 +23,6 @@
  * live token it does not know is another vault's, the dashboard's or CI's, and is reported as
  * foreign, never deleted (see ownership.ts).
  */
-import { statSync } from 'node:fs'
 import type { ApiErrorKind, TokenEvent } from '../common/events'
 import { redact } from '../common/redact'
 import type { State, TokenRecord } from '../common/state'
@@ -56,8 +55,6 @@ export const REAPER_DEFAULTS = {
   sweepIntervalMs: 30_000,
   /** Reconcile with Cloudflare this often (and on start). */
   reconcileIntervalMs: 60 * 60 * 1000,
-  /** How often the state file is checked for changes made by other processes (a stat call). */
-  stateCheckIntervalMs: 1_000,
   /** First retry delay after a failed delete; doubles per attempt. */
   retryBaseMs: 1_000,
   /** Cap on the retry delay, so a token is retried at least this often during an outage. */
@@ -78,7 +75,6 @@ export interface ReaperOptions {
   onStep?: (step: ReapStep, name: string) => void
   sweepIntervalMs?: number
   reconcileIntervalMs?: number
-  stateCheckIntervalMs?: number
   retryBaseMs?: number
   retryMaxMs?: number
   pendingMaxAgeMs?: number
@@ -171,7 +167,7 @@ export class Reaper {
     this.resolveFirstSweep = (done) => void done.then(resolve)
   })
   private unsubscribeProblems: (() => void) | null = null
-  private lastStateSignature = ''
+  private unsubscribeChanges: (() => void) | null = null
   private started = false
   private stopped = false
 
@@ -203,11 +199,11 @@ export class Reaper {
     if (this.started) return
     this.started = true
     this.unsubscribeProblems = this.vault.onProblem((problem) => this.emit({ type: 'state-problem', time: this.isoNow(), ...problem }))
-    this.lastStateSignature = this.stateSignature()
-    this.intervals.push(
-      this.timers.setInterval(() => this.periodic(), this.options.sweepIntervalMs ?? REAPER_DEFAULTS.sweepIntervalMs),
-      this.timers.setInterval(() => this.checkStateFile(), this.options.stateCheckIntervalMs ?? REAPER_DEFAULTS.stateCheckIntervalMs),
-    )
+    // Another process changed the state (e.g. a `cfwrap --mint` in a terminal): sweep, so its deadline is armed.
+    this.unsubscribeChanges = this.vault.onDidChange(() => {
+      if (!this.stopped) void this.sweep()
+    })
+    this.intervals.push(this.timers.setInterval(() => this.periodic(), this.options.sweepIntervalMs ?? REAPER_DEFAULTS.sweepIntervalMs))
     const sweep = this.sweep()
     this.resolveFirstSweep(sweep.then(() => undefined, () => undefined))
     await Promise.all([sweep, this.reconcile()])
@@ -234,6 +230,7 @@ export class Reaper {
   async stop(): Promise<void> {
     this.stopped = true
     this.unsubscribeProblems?.()
+    this.unsubscribeChanges?.()
     if (this.deadlineTimer !== null) this.timers.clearTimeout(this.deadlineTimer)
     this.deadlineTimer = null
     for (const handle of this.intervals) this.timers.clearInterval(handle)
@@ -514,24 +511,6 @@ export class Reaper {
     this.probeOutage()
     void this.sweep()
     if (this.now() - this.lastReconcileAt >= (this.options.reconcileIntervalMs ?? REAPER_DEFAULTS.reconcileIntervalMs)) void this.reconcile()
-  }
-
-  /** Sweeps when another process changed the state file (e.g. a `cfwrap --mint` in a terminal). */
-  private checkStateFile(): void {
-    if (this.stopped) return
-    const signature = this.stateSignature()
-    if (signature === this.lastStateSignature) return
-    this.lastStateSignature = signature
-    void this.sweep()
-  }
-
-  private stateSignature(): string {
-    try {
-      const stats = statSync(this.vault.paths.state)
-      return `${stats.ino}:${stats.size}:${stats.mtimeMs}`
-    } catch {
-      return 'absent'
-    }
   }
 
   // ----- batched local writes -----

@@ -1,4 +1,4 @@
-import { readdirSync, renameSync } from 'node:fs'
+import { readdirSync, renameSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { prettifyError } from 'zod/mini'
 import { UserError } from '../common/errors'
@@ -42,6 +42,9 @@ export interface VaultOptions {
   env?: NodeJS.ProcessEnv
   secrets?: SecretStore
 }
+
+/** How often {@link Vault.onDidChange} checks the state file for changes made by other processes. */
+const STATE_CHECK_INTERVAL_MS = 1_000
 
 /** Prefix of the copies of a damaged state file that no process could restore (see {@link Vault.problems}). */
 const DAMAGED_PREFIX = 'state.json.corrupt-'
@@ -100,6 +103,9 @@ export class Vault {
   /** The last state this process read or wrote intact, as text (re-parsed only to restore it). */
   private lastGood: { text: string; hasTokens: boolean } | null = null
   private readonly problemListeners = new Set<(problem: StateProblem) => void>()
+  private readonly changeListeners = new Set<() => void>()
+  private changeTimer: NodeJS.Timeout | null = null
+  private changeSignature = ''
 
   private constructor(
     readonly dir: string,
@@ -149,6 +155,48 @@ export class Vault {
           `reaped until you repair it and move it back to ${this.paths.state} (or delete it once nothing in it is needed).`,
       })),
     ]
+  }
+
+  /**
+   * Calls `listener` when the state file changes, whoever wrote it (a `cfwrap --mint` in a terminal,
+   * this process). One check per second (a stat) serves every listener of this vault: the reaper's
+   * sweep and the app's snapshot share it. Returns an unsubscribe function.
+   */
+  onDidChange(listener: () => void): () => void {
+    this.changeListeners.add(listener)
+    if (this.changeTimer === null) {
+      this.changeSignature = this.fileSignature()
+      this.changeTimer = setInterval(() => {
+        const signature = this.fileSignature()
+        if (signature === this.changeSignature) return
+        this.changeSignature = signature
+        for (const each of [...this.changeListeners]) {
+          try {
+            each()
+          } catch {
+            // One listener's failure must not silence the others.
+          }
+        }
+      }, STATE_CHECK_INTERVAL_MS)
+      this.changeTimer.unref?.()
+    }
+    return () => {
+      this.changeListeners.delete(listener)
+      if (this.changeListeners.size === 0 && this.changeTimer !== null) {
+        clearInterval(this.changeTimer)
+        this.changeTimer = null
+      }
+    }
+  }
+
+  /** What changes when the state file is replaced (inode, size, mtime); `absent` when there is none. */
+  private fileSignature(): string {
+    try {
+      const stats = statSync(this.paths.state)
+      return `${stats.ino}:${stats.size}:${stats.mtimeMs}`
+    } catch {
+      return 'absent'
+    }
   }
 
   /** Calls `listener` whenever this vault restores or repairs the state file; returns an unsubscribe function. */

@@ -172,3 +172,27 @@ describe('the state lock', () => {
     expect(Object.keys((await vault.readState()).bindings)).toHaveLength(20)
   })
 })
+
+describe('one change check for the state file', () => {
+  it('onDidChange tells every listener of a write by another process, from one poller, and stops when the last one leaves', async () => {
+    const dir = home()
+    const vault = Vault.open({ dir })
+    let a = 0
+    let b = 0
+    const offA = vault.onDidChange(() => a++)
+    const offB = vault.onDidChange(() => b++)
+    // Another process writes (a second Vault object on the same directory stands in for it).
+    await Vault.open({ dir }).update((state) => {
+      state.bindings['/p'] = 'x'
+    })
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    expect([a, b]).toEqual([1, 1])
+    offA()
+    offB()
+    await Vault.open({ dir }).update((state) => {
+      state.bindings['/q'] = 'y'
+    })
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    expect([a, b]).toEqual([1, 1])
+  })
+})
