@@ -18,7 +18,7 @@ export function wranglerDotenvFiles(cwd: string, wranglerEnv?: string): string[]
 }
 
 /** Largest `.env` file the run path reads (Wrangler's own are a few lines; a bigger one is not a config file). */
-export const MAX_DOTENV_BYTES = 1024 * 1024
+const MAX_DOTENV_BYTES = 1024 * 1024
 
 type DotenvModule = typeof import('dotenv')
 type DotenvExpandModule = typeof import('dotenv-expand')

@@ -241,7 +241,7 @@ export async function mintToken(input: MintInput): Promise<MintResult> {
  * match. Compared by name where Cloudflare names them (the check does not trust the id cache it is
  * guarding), else by the ids that were sent.
  */
-export function grantedMismatch(wanted: readonly { name: string }[], granted: readonly { id: string; name: string | null }[], sent: readonly Policy[]): string | null {
+function grantedMismatch(wanted: readonly { name: string }[], granted: readonly { id: string; name: string | null }[], sent: readonly Policy[]): string | null {
   const byName = granted.every((group) => group.name !== null)
   const want = byName ? wanted.map((permission) => permission.name) : sent.flatMap((policy) => policy.permission_groups.map((group) => group.id))
   const got = granted.map((group) => (byName ? (group.name as string) : group.id))

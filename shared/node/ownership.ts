@@ -63,7 +63,7 @@ function cfwrapPrefixes(state: State): Set<string> {
 }
 
 /** Whether `name` is shaped like a token cfwrap mints (five parts, one of the vault's prefixes). Never proof of ownership. */
-export function isCfwrapStyleName(name: string, state: State): boolean {
+function isCfwrapStyleName(name: string, state: State): boolean {
   for (const prefix of cfwrapPrefixes(state)) if (isOwnToken(name, prefix)) return true
   return false
 }

@@ -12,7 +12,7 @@ import { chmodSync, closeSync, constants, fchmodSync, fstatSync, mkdirSync, open
 import { UserError } from '../common/errors'
 
 /** Largest state or cache file cfwrap reads (a state with 10,000 tokens is about 5 MB). */
-export const MAX_PRIVATE_FILE_BYTES = 32 * 1024 * 1024
+const MAX_PRIVATE_FILE_BYTES = 32 * 1024 * 1024
 
 // Windows has neither O_NOFOLLOW nor uids; there the per-user profile directory's ACLs do this job.
 const O_NOFOLLOW = constants.O_NOFOLLOW ?? 0

@@ -28,7 +28,7 @@ export const RATE_WINDOW_MS = 5 * 60 * 1000
 export const MIN_PAUSE_MS = 1_000
 
 /** The longest pause repeated 429s grow to (Cloudflare's own block lasts 5 minutes). */
-export const MAX_PAUSE_MS = RATE_WINDOW_MS
+const MAX_PAUSE_MS = RATE_WINDOW_MS
 
 /** Thrown to requests still waiting when the gate is closed (the daemon is stopping). */
 export class GateClosedError extends Error {

@@ -16,10 +16,10 @@ import { closeSync, linkSync, openSync, readFileSync, renameSync, statSync, unli
 import { UserError } from '../common/errors'
 
 /** A lock older than this is stale whatever its pid says (pid reuse, a hung holder). */
-export const STALE_AFTER_MS = 30_000
+const STALE_AFTER_MS = 30_000
 
 /** How long to wait for a live holder before giving up with a clear error. */
-export const DEFAULT_LOCK_TIMEOUT_MS = 10_000
+const DEFAULT_LOCK_TIMEOUT_MS = 10_000
 
 /** Options of {@link acquireLock}. */
 export interface LockOptions {

@@ -19,7 +19,7 @@ const SPAWN_FAILURES: Record<string, string> = {
 }
 
 /** The command as the audit log names it: its file name, or the path as given when that says more (`.`, `./`). */
-export function commandName(command: string): string {
+function commandName(command: string): string {
   const name = basename(command)
   return name === '' || name === '.' || name === '..' ? command : name
 }
