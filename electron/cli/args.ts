@@ -1,6 +1,6 @@
 import * as z from 'zod/mini'
 import { UsageError } from '../../shared/common/errors'
-import { STORED_TOKEN_NAME } from './prefetch'
+import { CLOUDFLARE_ID, STORED_TOKEN_NAME } from '../../shared/common/ids'
 
 /**
  * The one table of cfwrap's command line. The parser's options, which options each mode allows,
@@ -182,7 +182,7 @@ export const TokenNameArg = z.string().check(
   z.regex(STORED_TOKEN_NAME, 'a token name starts with a letter or digit and uses letters, digits and ._:@- (at most 120 characters)'),
 )
 /** A Cloudflare account or zone id. */
-export const CloudflareIdArg = z.string().check(z.regex(/^[0-9a-f]{32}$/, 'a Cloudflare id is 32 lowercase hex digits'))
+export const CloudflareIdArg = z.string().check(z.regex(CLOUDFLARE_ID, 'a Cloudflare id is 32 lowercase hex digits'))
 /** An ISO 8601 date-time with a zone. */
 export const IsoDateArg = z.iso.datetime({ offset: true, error: 'use an ISO 8601 date-time with a zone, e.g. 2026-12-01T12:00:00Z' })
 

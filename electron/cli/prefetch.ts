@@ -1,8 +1,7 @@
 import { createKeychainStore } from '../../shared/node/keychain'
+import { STORED_TOKEN_NAME } from '../../shared/common/ids'
 import { keychainAccount, keychainNamespace } from '../../shared/node/paths'
 
-/** What a stored token's name looks like (defined here, in the tiny entry chunk, so the prefetch needs nothing else). */
-export const STORED_TOKEN_NAME = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,119}$/
 let prefetched: { account: string; secret: Promise<string | null> } | null = null
 
 /**

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { app, clipboard, dialog, powerMonitor, session, type MessageBoxOptions } from 'electron'
 import type { Result } from '../../shared/common/ipc'
 import type { Core } from '../../shared/node/core-api'
+import { resultOf } from '../../shared/node/ipc-adapter'
 import { APP_HELP_TEXT, parseAppArgs, wantsHelp } from './app-args'
 import { APP_ID } from './app-identity'
 import { registerAppScheme, serveRenderer } from './app-protocol'
@@ -18,7 +19,8 @@ import { createNotificationBatcher } from './notification-plan'
 import { createDesktopNotifier } from './notifications'
 import { RENDERER_ENTRY_URL, devServerOrigin, trustedRendererUrl } from './security-policy'
 import { createTray, type TrayController } from './tray'
-import { cfwrapCommandFor, type TrayMenuHandlers } from './tray-menu'
+import { cfwrapCommandFor } from '../../shared/common/token-views'
+import type { TrayMenuHandlers } from './tray-menu'
 import { createMainWindow, type MainWindow } from './window'
 
 // Both must happen before `ready`: the scheme's privileges cannot be granted later, and
@@ -49,20 +51,20 @@ function trayHandlers(core: Core, window: MainWindow, loginItem: LoginItem, rere
     copyCommand: (name) => clipboard.writeText(cfwrapCommandFor(name)),
     revoke: (name) => {
       void ask(revokePrompt(name), 'warning').then(async (response) => {
-        if (response === 0) reportFailure(await core.call('revoke', { name }))
+        if (response === 0) reportFailure(await resultOf(() => core.revoke({ name })))
       })
     },
     revokeAll: () => {
-      void ask(revokeAllPrompt(core.snapshot()), 'warning').then(async (response) => {
+      void ask(revokeAllPrompt(core.currentSnapshot()), 'warning').then(async (response) => {
         if (response !== 0) return
-        const result = await core.call('revokeAll', {})
+        const result = await resultOf(() => core.revokeAll({}))
         if (!result.ok) return reportFailure(result)
         const report = revokeAllReport(result.value)
         if (report) void dialog.showMessageBox({ type: 'warning', ...report })
       })
     },
     setWatchPaused: (paused) => {
-      void core.call('setWatchPaused', { paused }).then(reportFailure)
+      void resultOf(() => core.setWatchPaused({ paused })).then(reportFailure)
     },
     installCommand: () => {
       const location = cliLocation(process.execPath, app.getAppPath(), process.env.APPIMAGE)
@@ -109,7 +111,7 @@ function guardQuit(core: Core, tray: () => TrayController | null): void {
         if (choice === 'revoke-and-quit') {
           const failures: string[] = []
           for (const name of live) {
-            const result = await core.call('revoke', { name })
+            const result = await resultOf(() => core.revoke({ name }))
             if (!result.ok) failures.push(`${name}: ${result.error}`)
           }
           if (failures.length > 0) {
@@ -141,8 +143,8 @@ async function startWhenReady(core: Core, window: MainWindow, devOrigin: string 
 
   const loginItem = createLoginItem()
   let tray: TrayController | null = null
-  const handlers = trayHandlers(core, window, loginItem, () => tray?.render(core.snapshot()))
-  tray = createTray(handlers, () => ({ startAtLogin: loginItem.isEnabled() }), core.snapshot())
+  const handlers = trayHandlers(core, window, loginItem, () => tray?.render(core.currentSnapshot()))
+  tray = createTray(handlers, () => ({ startAtLogin: loginItem.isEnabled() }), core.currentSnapshot())
   core.subscribe((snapshot) => {
     tray?.render(snapshot)
     window.pushSnapshot(snapshot)

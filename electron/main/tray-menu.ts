@@ -5,8 +5,9 @@
 // not report clicks at all.
 import type { MenuItemConstructorOptions } from 'electron'
 import { formatDuration } from '../../shared/common/duration'
-import type { CoreSnapshot, Navigate, TokenView } from '../../shared/common/ipc'
-import { TEMPLATES, type TokenTemplate } from '../../shared/common/templates'
+import { isSeriousProblem, type CoreSnapshot, type Navigate, type TokenView } from '../../shared/common/ipc'
+import { templatesInRecentOrder, type TokenTemplate } from '../../shared/common/templates'
+import { byDeadline } from '../../shared/common/token-views'
 
 /** One menu entry: the subset of Electron's options the tray uses, with argument-free clicks. */
 export type TrayMenuItem = Pick<MenuItemConstructorOptions, 'id' | 'label' | 'type' | 'enabled' | 'checked' | 'toolTip'> & {
@@ -49,36 +50,9 @@ export function timeLeftLabel(expiresAt: string, now: Date): string {
   return `${formatDuration(Math.floor(secondsLeft / 60) * 60)} left`
 }
 
-/**
- * The command line that runs a command with this token: what "Copy cfwrap command" puts on the
- * clipboard. The token's name only; the secret never leaves the keychain. Names cfwrap mints need no
- * quoting; a name added by hand is single-quoted for POSIX shells when it contains anything else.
- */
-export function cfwrapCommandFor(tokenName: string): string {
-  const quoted = /^[A-Za-z0-9._:@%+=,/-]+$/.test(tokenName) ? tokenName : `'${tokenName.replaceAll("'", `'\\''`)}'`
-  return `cfwrap --token ${quoted}`
-}
-
 /** Tokens the menu lists: those one can run commands with, soonest deadline first. */
 export function tokensForMenu(tokens: readonly TokenView[]): TokenView[] {
-  return tokens
-    .filter((token) => token.role === 'command' && token.status !== 'pending')
-    .sort((a, b) => {
-      if (a.expiresAt !== null && b.expiresAt !== null) return Date.parse(a.expiresAt) - Date.parse(b.expiresAt)
-      if (a.expiresAt !== null) return -1
-      if (b.expiresAt !== null) return 1
-      return a.name.localeCompare(b.name)
-    })
-}
-
-/** Templates for the "Mint token" submenu: recently used first (most recent first), then the rest in table order. */
-export function templatesForMenu(recentTemplates: readonly string[]): { recent: TokenTemplate[]; rest: TokenTemplate[] } {
-  const recent: TokenTemplate[] = []
-  for (const name of recentTemplates) {
-    const template = TEMPLATES.find((candidate) => candidate.name === name)
-    if (template && !recent.includes(template)) recent.push(template)
-  }
-  return { recent, rest: TEMPLATES.filter((template) => !recent.includes(template)) }
+  return tokens.filter((token) => token.role === 'command' && token.status !== 'pending').sort(byDeadline)
 }
 
 function plural(count: number, one: string, many: string): string {
@@ -100,7 +74,7 @@ function tokenStatusLabel(token: TokenView, now: Date): string {
 }
 
 function mintSubmenu(snapshot: CoreSnapshot, handlers: TrayMenuHandlers): TrayMenuItem[] {
-  const { recent, rest } = templatesForMenu(snapshot.settings.recentTemplates)
+  const { recent, rest } = templatesInRecentOrder(snapshot.settings.recentTemplates)
   // A mint needs a project, an environment and often a resource (account, zone, bucket) that a
   // menu cannot ask for, and the person should see the policies and deadline before a token
   // exists. So each item opens the Mint view with the template chosen and its default lifetime
@@ -170,6 +144,29 @@ function leakItems(snapshot: CoreSnapshot, handlers: TrayMenuHandlers): TrayMenu
   return items
 }
 
+/** The short label of a load problem in the menu; its full sentence is the item's tooltip and is shown in the window. */
+const PROBLEM_LABELS: Record<CoreSnapshot['problems'][number]['kind'], string> = {
+  damaged: '⚠ The state file is damaged…',
+  restored: 'The state file was restored…',
+  repaired: 'The state file was repaired…',
+  keychain: '⚠ The keychain cannot be reached…',
+  api: '⚠ Cloudflare cannot be reached…',
+}
+
+/** Load problems first in the menu (they stop or degrade everything below them); each opens the window where the full sentence is. */
+function problemItems(snapshot: CoreSnapshot, handlers: TrayMenuHandlers): TrayMenuItem[] {
+  if (snapshot.problems.length === 0) return []
+  return [
+    ...snapshot.problems.map((problem, index) => ({
+      id: `problem:${problem.kind}:${index}`,
+      label: PROBLEM_LABELS[problem.kind],
+      toolTip: problem.message,
+      click: () => handlers.open(),
+    })),
+    { type: 'separator' as const },
+  ]
+}
+
 /**
  * The whole tray menu for one snapshot. `now` is passed in (not read) so the time-left labels are
  * deterministic in tests and match the moment the menu was built.
@@ -178,6 +175,7 @@ export function buildTrayMenu(snapshot: CoreSnapshot, now: Date, handlers: TrayM
   const paused = snapshot.settings.watchPaused
   const hasTokens = tokensForMenu(snapshot.tokens).length > 0
   return [
+    ...problemItems(snapshot, handlers),
     { id: 'open', label: 'Open cfwrap', click: () => handlers.open() },
     { type: 'separator' },
     { id: 'mint', label: 'Mint token', submenu: mintSubmenu(snapshot, handlers) },
@@ -214,14 +212,16 @@ export function trayTooltip(snapshot: CoreSnapshot, now: Date): string {
   parts.push(plural(snapshot.findings.length, 'leaked secret', 'leaked secrets'))
   if (snapshot.shadows.length > 0) parts.push(plural(snapshot.shadows.length, 'login override', 'login overrides'))
   if (snapshot.settings.watchPaused) parts.push('watching paused')
+  const serious = snapshot.problems.filter(isSeriousProblem)
+  if (serious.length > 0) parts.push(plural(serious.length, 'problem', 'problems'))
   return `cfwrap — ${parts.join(', ')}`
 }
 
 /**
- * The short text macOS shows beside the tray icon: the number of leaks and login overrides when
+ * The short text macOS shows beside the tray icon: the number of leaks, login overrides and load problems when
  * there are any (they need attention), else nothing, so a quiet menu bar stays quiet.
  */
 export function trayTitle(snapshot: CoreSnapshot): string {
-  const problems = snapshot.findings.length + snapshot.shadows.length
+  const problems = snapshot.findings.length + snapshot.shadows.length + snapshot.problems.filter(isSeriousProblem).length
   return problems === 0 ? '' : `⚠ ${problems}`
 }

@@ -12,14 +12,14 @@ import {
   type CoreSnapshot,
   type Navigate,
   type Request,
-  type Responses,
+  type Response,
   type Result,
 } from '../../shared/common/ipc'
 
 /** The method of one channel: forwards the request to main and returns its result. */
-function invoker<C extends Channel>(channel: C): (request: Request<C>) => Promise<Result<Responses[C]>> {
+function invoker<C extends Channel>(channel: C): (request: Request<C>) => Promise<Result<Response<C>>> {
   const name = channelName(channel)
-  return (request) => ipcRenderer.invoke(name, request) as Promise<Result<Responses[C]>>
+  return (request) => ipcRenderer.invoke(name, request) as Promise<Result<Response<C>>>
 }
 
 /**

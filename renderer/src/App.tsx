@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react'
-import type { CfwrapApi, CoreSnapshot, Navigate } from '../../shared/common/ipc'
+import { isSeriousProblem, type CfwrapApi, type CoreSnapshot, type Navigate } from '../../shared/common/ipc'
+import { Prose } from './components/Prose'
 import { useCoreSnapshot, useNow } from './hooks'
 import { remaining } from './format'
 import { TokensView } from './views/TokensView'
@@ -154,6 +155,7 @@ export function App({ api }: { api: CfwrapApi }) {
         <StatusSummary snapshot={snapshot} />
       </nav>
       <main className="content">
+        <Problems problems={snapshot.problems} />
         {notice !== null && (
           <div className={`notice notice-${notice.tone}`} role={notice.tone === 'error' ? 'alert' : 'status'}>
             <div className="notice-text">{notice.text}</div>
@@ -170,6 +172,26 @@ export function App({ api }: { api: CfwrapApi }) {
           {view === 'settings' && <SettingsView {...viewProps} />}
         </section>
       </main>
+    </div>
+  )
+}
+
+/**
+ * What stops or degrades cfwrap (a damaged state file, an unreachable keychain or Cloudflare),
+ * above every view: these are states, not messages, and stay until they are resolved.
+ */
+function Problems({ problems }: { problems: CoreSnapshot['problems'] }) {
+  if (problems.length === 0) return null
+  return (
+    <div className="problems">
+      {problems.map((problem) => {
+        const serious = isSeriousProblem(problem)
+        return (
+          <p key={`${problem.kind}:${problem.file ?? problem.message}`} className={`notice ${serious ? 'notice-error' : 'notice-info'}`} role={serious ? 'alert' : 'status'} data-problem={problem.kind}>
+            <Prose text={problem.message} />
+          </p>
+        )
+      })}
     </div>
   )
 }

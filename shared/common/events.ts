@@ -17,8 +17,8 @@ const tokenFields = {
   fingerprint: z.nullable(z.string()),
 }
 
-/** Kinds of failure: those of `CloudflareApiError.kind`, plus `no-credential` (no minting credential stored) and `local` (keychain or state file trouble). */
-export const ApiErrorKindSchema = z.enum(['rate-limited', 'not-found', 'auth', 'permission', 'server', 'network', 'quota', 'bad-request', 'no-credential', 'local'])
+/** Kinds of failure: those of `CloudflareApiError.kind`, plus `no-credential` (no minting credential stored), `keychain` (the keychain cannot be reached) and `local` (other local trouble, e.g. the state file). */
+export const ApiErrorKindSchema = z.enum(['rate-limited', 'not-found', 'auth', 'permission', 'server', 'network', 'quota', 'bad-request', 'no-credential', 'keychain', 'local'])
 
 /** A kind of failure. */
 export type ApiErrorKind = z.infer<typeof ApiErrorKindSchema>
@@ -52,8 +52,13 @@ export const TokenEventSchema = z.discriminatedUnion('type', [
     ...tokenFields,
     expiresAt: z.nullable(isoDate),
     template: z.nullable(z.string()),
+    /** What it can do, one line per policy (absent when announced from another process's state). */
+    policies: z.optional(z.array(z.string())),
+    /** The machine that minted it. */
+    host: z.optional(z.string()),
   }),
   z.object({
+    /** Cloudflare confirmed the deletion; the local secret and record go right after (a crash in between is finished on restart). */
     type: z.literal('deleted'),
     ...tokenFields,
     reason: DeleteReasonSchema,
@@ -90,6 +95,35 @@ export const TokenEventSchema = z.discriminatedUnion('type', [
     ...tokenFields,
   }),
   z.object({
+    /** A token made in the dashboard was stored (`cfwrap --add`). */
+    type: z.literal('added'),
+    ...tokenFields,
+  }),
+  z.object({
+    /** A token was forgotten here (record and keychain item) without being deleted on Cloudflare. */
+    type: z.literal('removed'),
+    ...tokenFields,
+    /** `remove` (`cfwrap --remove`), or `revoke` of a dashboard token, which cfwrap cannot delete. */
+    via: z.enum(['remove', 'revoke']),
+  }),
+  z.object({
+    /** The minting credential was checked and stored (`cfwrap --setup`, the Settings view). */
+    type: z.literal('setup'),
+    ...tokenFields,
+    owner: z.enum(['user', 'account']),
+    /** Fingerprints of the credentials it replaced. */
+    replaced: z.array(z.nullable(z.string())),
+  }),
+  z.object({
+    /** The incident button ran; each token it deleted has its own `deleted` event. */
+    type: z.literal('revoke-all'),
+    time: isoDate,
+    deleted: z.number(),
+    alreadyGone: z.number(),
+    failed: z.number(),
+    foreign: z.array(ForeignTokenSchema),
+  }),
+  z.object({
     type: z.literal('reconciled'),
     time: isoDate,
     /** cfwrap's tokens seen on Cloudflare. */
@@ -108,6 +142,8 @@ export const TokenEventSchema = z.discriminatedUnion('type', [
     type: z.literal('foreign-tokens'),
     time: isoDate,
     tokens: z.array(ForeignTokenSchema),
+    /** The same set as the last report: status, not history (the audit log has it already). */
+    repeat: z.optional(z.boolean()),
   }),
   z.object({
     type: z.literal('reconcile-failed'),
@@ -133,6 +169,8 @@ export const TokenEventSchema = z.discriminatedUnion('type', [
     kind: z.enum(['restored', 'repaired', 'damaged']),
     message: z.string(),
     file: z.string(),
+    /** Reported before: status, not history (the audit log has it already). */
+    repeat: z.optional(z.boolean()),
   }),
   z.object({
     /** The daemon (or the tray app's background services) is running; its first pass is under way. */
@@ -182,6 +220,14 @@ export function describeTokenEvent(event: TokenEvent): string {
       return `${event.token} is no longer on Cloudflare (deleted in the dashboard?); kept here, marked missing`
     case 'pending-dropped':
       return `cleaned up the unfinished mint of ${event.token}`
+    case 'added':
+      return `added ${event.token} (fingerprint ${event.fingerprint ?? '-'})`
+    case 'removed':
+      return `forgot ${event.token} here; it was not deleted on Cloudflare`
+    case 'setup':
+      return `stored the minting credential ${event.token} (${event.owner}-owned, fingerprint ${event.fingerprint ?? '-'})`
+    case 'revoke-all':
+      return `revoke-all: ${event.deleted} deleted on Cloudflare, ${event.alreadyGone} already gone, ${event.failed} failed${event.foreign.length > 0 ? `, ${event.foreign.length} not this vault's left alone` : ''}`
     case 'reconciled':
       return `reconciled with Cloudflare: ${event.seen} of this vault's tokens seen, ${event.orphansDeleted} dead tokens deleted, ${event.missing} missing, ${event.pendingDropped} unfinished mints cleaned up${event.foreign ? `, ${event.foreign} not this vault's (left alone)` : ''}`
     case 'reconcile-failed':

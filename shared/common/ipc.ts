@@ -1,13 +1,12 @@
 import * as z from 'zod/mini'
-import { MintRequestSchema } from './guards'
+import { MintRequestSchema, type Refusal } from './guards'
+import { CLOUDFLARE_ID, NAME_SEGMENT, STORED_TOKEN_NAME } from './ids'
 import { FindingSchema } from './scan/finding'
 import { AuditEventSchema, TokenRoleSchema, TokenSourceSchema, TokenStatusSchema } from './state'
 import { ForeignTokenSchema, TokenEventSchema } from './events'
 
-// The one contract between the core (Electron main, or a test process) and the window. Every
-// channel is named here with the schema of its request; main validates each request with it, the
-// preload exposes one named method per channel, and the browser tests expose the same methods
-// backed by the real core. Nothing in it ever carries a secret value, except the minting
+// The one contract between the core (Electron main, or a test process) and the window: the views
+// it shows and, in CONTRACT, every channel with its request and response schemas. Nothing in it ever carries a secret value, except the minting
 // credential travelling once from the settings form to the core (`setupMinting`), never back.
 
 const isoDate = z.iso.datetime({ offset: true })
@@ -85,6 +84,23 @@ export const MintingViewSchema = z.object({
 /** The minting credential as the window sees it. */
 export type MintingView = z.infer<typeof MintingViewSchema>
 
+/**
+ * A load problem: the state file was restored, repaired or is damaged and waiting (`file` is the
+ * copy), the keychain cannot be reached, or Cloudflare cannot be reached. One plain sentence each.
+ */
+export const ProblemSchema = z.object({
+  kind: z.enum(['restored', 'repaired', 'damaged', 'keychain', 'api']),
+  message: z.string(),
+  file: z.nullable(z.string()),
+})
+/** A load problem. */
+export type Problem = z.infer<typeof ProblemSchema>
+
+/** True for a problem that stops or degrades cfwrap now; a restored or repaired state file is only news. */
+export function isSeriousProblem(problem: Pick<Problem, 'kind'>): boolean {
+  return problem.kind !== 'restored' && problem.kind !== 'repaired'
+}
+
 /** Everything the window shows, pushed on every change. */
 export const CoreSnapshotSchema = z.object({
   /** Increases with every change; lets a subscriber drop stale pushes. */
@@ -100,8 +116,8 @@ export const CoreSnapshotSchema = z.object({
   minting: MintingViewSchema,
   /** Live tokens on Cloudflare named like cfwrap's that this vault did not record (last reconcile): shown, never deleted. */
   foreign: z.array(ForeignTokenSchema),
-  /** What happened to the state file that the person should know (restored, repaired, damaged and waiting). */
-  stateProblems: z.array(z.object({ kind: z.enum(['restored', 'repaired', 'damaged']), message: z.string(), file: z.string() })),
+  /** What stops or degrades cfwrap that the person should know: shown by the window, the tray and the CLI. */
+  problems: z.array(ProblemSchema),
 })
 /** The core's state as the window sees it. */
 export type CoreSnapshot = z.infer<typeof CoreSnapshotSchema>
@@ -119,51 +135,114 @@ export const MintPreviewSchema = z.object({
 /** A mint preview. */
 export type MintPreview = z.infer<typeof MintPreviewSchema>
 
-/** Every command's result: a value, or one clear message (plus guard refusals for mints). */
-export type Result<T> = { ok: true; value: T } | { ok: false; error: string; refusals?: { rule: string; message: string }[] }
+/** Every command's result over a boundary: a value, or one clear message (plus the guards' refusals for mints). */
+export type Result<T> = { ok: true; value: T } | { ok: false; error: string; refusals?: Refusal[] }
 
-/** Request schemas, one per channel. The names are the IPC channel names (prefixed `cfwrap:`). */
-export const REQUESTS = {
-  snapshot: z.object({}),
-  previewMint: MintRequestSchema,
-  mint: MintRequestSchema,
-  revoke: z.object({ name: z.string().check(z.minLength(1), z.maxLength(120)) }),
-  revokeAll: z.object({}),
-  addWatchedRoot: z.object({ path: z.string().check(z.minLength(1), z.maxLength(4096)) }),
-  removeWatchedRoot: z.object({ path: z.string().check(z.minLength(1), z.maxLength(4096)) }),
-  dismissFinding: z.object({ id: z.string().check(z.minLength(1), z.maxLength(512)) }),
-  updateSettings: z.object({
-    namePrefix: z.optional(z.string().check(z.regex(/^[a-z0-9][a-z0-9._-]{0,30}$/))),
-    defaultOwner: z.optional(z.string().check(z.regex(/^[a-z0-9][a-z0-9._-]{0,40}$/))),
-    defaultAccountId: z.optional(z.nullable(z.string().check(z.regex(/^[0-9a-f]{32}$/)))),
-  }),
-  setWatchPaused: z.object({ paused: z.boolean() }),
-  setupMinting: z.object({
-    secret: z.string().check(z.minLength(20), z.maxLength(200), z.regex(/^\S+$/)),
-    accountId: z.optional(z.string().check(z.regex(/^[0-9a-f]{32}$/))),
-  }),
+const NameSchema = z.string().check(z.minLength(1), z.maxLength(120), z.regex(STORED_TOKEN_NAME))
+const PathSchema = z.string().check(z.minLength(1), z.maxLength(4096))
+const CloudflareIdSchema = z.string().check(z.regex(CLOUDFLARE_ID))
+
+/** A token just minted: what it is and can do, never its secret. */
+export const MintedSchema = z.object({
+  name: z.string(),
+  tokenId: z.nullable(z.string()),
+  fingerprint: z.nullable(z.string()),
+  expiresAt: z.nullable(isoDate),
+  temporary: z.boolean(),
+  template: z.nullable(z.string()),
+  accountId: z.nullable(z.string()),
+  /** One line per policy, as `--mint` prints them after "can:". */
+  policies: z.array(z.string()),
+  warnings: z.array(z.string()),
+  /** The account this mint made the default (the first one given), or null. */
+  rememberedAccount: z.nullable(z.string()),
+})
+
+/** What revoking one token did. */
+export const RevokedSchema = z.object({
+  name: z.string(),
+  outcome: z.enum(['deleted', 'already-gone', 'forgotten-locally']),
+})
+
+/** What the incident button did, and what it left for the person. */
+export const RevokeAllSchema = z.object({
+  deleted: z.array(z.string()),
+  alreadyGone: z.array(z.string()),
+  /** Records removed from this vault (and their keychain items). */
+  forgotten: z.number(),
+  failed: z.array(z.object({ name: z.string(), error: z.string() })),
+  /** Why cfwrap's tokens could not be listed on Cloudflare, when they could not. */
+  listProblem: z.nullable(z.string()),
+  /** Live look-alikes this vault did not mint: listed, never deleted. */
+  foreign: z.array(ForeignTokenSchema),
+  /** What else to rotate, one line each. */
+  rotateAlso: z.array(z.string()),
+})
+
+/** What storing the minting credential did. */
+export const MintingSetupSchema = z.object({
+  minting: MintingViewSchema,
+  /** Fingerprints of the credentials it replaced. */
+  replaced: z.array(z.nullable(z.string())),
+  /** Where the default account came from, or why there is none. */
+  defaultAccount: z.union([z.enum(['given', 'derived']), z.object({ none: z.string() })]),
+})
+
+/**
+ * The window's contract: each channel with its request schema and its response schema side by
+ * side (as GitHub Desktop's ipc-shared.ts does). The service implements one method per channel
+ * with exactly these types (`ServiceChannels`); the IPC adapter validates each request once with
+ * the schema here; the preload exposes one named method per channel; the tests check every
+ * response against its schema. Channel names are prefixed `cfwrap:` on the wire.
+ */
+export const CONTRACT = {
+  snapshot: { request: z.strictObject({}), response: CoreSnapshotSchema },
+  previewMint: { request: MintRequestSchema, response: MintPreviewSchema },
+  mint: { request: MintRequestSchema, response: MintedSchema },
+  revoke: {
+    request: z.strictObject({
+      name: NameSchema,
+      /** A token added from the dashboard cannot be deleted by cfwrap; with this it is only forgotten here. */
+      forgetDashboardToken: z.optional(z.boolean()),
+    }),
+    response: RevokedSchema,
+  },
+  revokeAll: { request: z.strictObject({}), response: RevokeAllSchema },
+  addWatchedRoot: { request: z.strictObject({ path: PathSchema }), response: SettingsViewSchema },
+  removeWatchedRoot: { request: z.strictObject({ path: PathSchema }), response: SettingsViewSchema },
+  dismissFinding: { request: z.strictObject({ id: z.string().check(z.minLength(1), z.maxLength(512)) }), response: z.object({ id: z.string() }) },
+  updateSettings: {
+    request: z.strictObject({
+      namePrefix: z.optional(z.string().check(z.maxLength(31), z.regex(NAME_SEGMENT))),
+      defaultOwner: z.optional(z.string().check(z.maxLength(41), z.regex(NAME_SEGMENT))),
+      defaultAccountId: z.optional(z.nullable(CloudflareIdSchema)),
+    }),
+    response: SettingsViewSchema,
+  },
+  setWatchPaused: { request: z.strictObject({ paused: z.boolean() }), response: SettingsViewSchema },
+  setupMinting: {
+    request: z.strictObject({
+      secret: z.string().check(z.minLength(20), z.maxLength(200), z.regex(/^\S+$/)),
+      accountId: z.optional(CloudflareIdSchema),
+    }),
+    response: MintingSetupSchema,
+  },
 } as const
 
 /** One IPC channel (command) name. */
-export type Channel = keyof typeof REQUESTS
+export type Channel = keyof typeof CONTRACT
 
-/** The result value of each channel. */
-export interface Responses {
-  snapshot: CoreSnapshot
-  previewMint: MintPreview
-  mint: { name: string; expiresAt: string | null }
-  revoke: { name: string }
-  revokeAll: { deleted: string[]; failed: { name: string; error: string }[]; rotateAlso: string[] }
-  addWatchedRoot: SettingsView
-  removeWatchedRoot: SettingsView
-  dismissFinding: { id: string }
-  updateSettings: SettingsView
-  setWatchPaused: SettingsView
-  setupMinting: MintingView
-}
+/** The request type of a channel, as the caller writes it (optional fields may be left out). */
+export type Request<C extends Channel> = z.input<(typeof CONTRACT)[C]['request']>
 
-/** The request type of a channel. */
-export type Request<C extends Channel> = z.input<(typeof REQUESTS)[C]>
+/** The request type of a channel after validation: what the service method receives. */
+export type ParsedRequest<C extends Channel> = z.output<(typeof CONTRACT)[C]['request']>
+
+/** The response type of a channel. */
+export type Response<C extends Channel> = z.output<(typeof CONTRACT)[C]['response']>
+
+/** The service's method for each channel: typed by the contract, so one cannot drift from the other. */
+export type ServiceChannels = { [C in Channel]: (request: ParsedRequest<C>) => Promise<Response<C>> }
 
 /** IPC channel name of a command. */
 export function channelName(channel: Channel): string {
@@ -189,7 +268,7 @@ export type Navigate = z.infer<typeof NavigateSchema>
  * one method per channel, plus subscriptions to the two pushes.
  */
 export type CfwrapApi = {
-  [C in Channel]: (request: Request<C>) => Promise<Result<Responses[C]>>
+  [C in Channel]: (request: Request<C>) => Promise<Result<Response<C>>>
 } & {
   /** Calls `listener` with every new snapshot; returns an unsubscribe function. */
   onSnapshot(listener: (snapshot: CoreSnapshot) => void): () => void
@@ -198,4 +277,4 @@ export type CfwrapApi = {
 }
 
 /** Every command channel, in a stable order (for wiring loops in the preload and the tests). */
-export const CHANNELS = Object.keys(REQUESTS) as Channel[]
+export const CHANNELS = Object.keys(CONTRACT) as Channel[]

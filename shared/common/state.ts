@@ -76,10 +76,38 @@ export function emptyState(): State {
   return { version: 1, tokens: [], bindings: {} }
 }
 
+/**
+ * What an audit line records: the token events worth keeping as history (see `auditEntryOf` in
+ * shared/node/audit.ts) and `run`, one wrapped command. A line with any other name is skipped.
+ */
+export const AuditEventNameSchema = z.enum([
+  'run',
+  'minted',
+  'deleted',
+  'delete-failed',
+  'orphan-deleted',
+  'gone',
+  'missing-on-cloudflare',
+  'pending-dropped',
+  'added',
+  'removed',
+  'setup',
+  'revoke-all',
+  'foreign-tokens',
+  'reconcile-failed',
+  'sweep-failed',
+  'state-problem',
+  'daemon-started',
+  'daemon-stopped',
+])
+
+/** The name of an audit line. */
+export type AuditEventName = z.infer<typeof AuditEventNameSchema>
+
 /** One line of the audit log. */
 export const AuditEventSchema = z.object({
   time: isoDate,
-  event: z.string(),
+  event: AuditEventNameSchema,
   token: z.optional(z.nullable(z.string())),
   fingerprint: z.optional(z.nullable(z.string())),
   tokenId: z.optional(z.nullable(z.string())),

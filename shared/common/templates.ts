@@ -199,3 +199,17 @@ export const TEMPLATES: readonly TokenTemplate[] = [
 export function findTemplate(name: string): TokenTemplate | undefined {
   return TEMPLATES.find((template) => template.name === name)
 }
+
+/** How many recently used templates the settings keep (the tray menu and the Mint view list them first). */
+export const RECENT_TEMPLATES_KEPT = 8
+
+/** The recently used list after a mint used `used` (the requested template first): most recent first, no repeats. */
+export function withRecentTemplates(recent: readonly string[], used: readonly string[]): string[] {
+  return [...new Set([...used, ...recent])].slice(0, RECENT_TEMPLATES_KEPT)
+}
+
+/** The templates, recently used ones first (most recent first), then the rest in table order. */
+export function templatesInRecentOrder(recent: readonly string[]): { recent: TokenTemplate[]; rest: TokenTemplate[] } {
+  const first = [...new Set(recent)].map(findTemplate).filter((template): template is TokenTemplate => template !== undefined)
+  return { recent: first, rest: TEMPLATES.filter((template) => !first.includes(template)) }
+}

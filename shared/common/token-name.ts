@@ -10,6 +10,8 @@
  * (also replaces other characters) first.
  */
 
+import { NAME_SEGMENT } from './ids'
+
 /** Longest token name Cloudflare accepts. */
 export const TOKEN_NAME_MAX_LENGTH = 120
 
@@ -17,7 +19,7 @@ export const TOKEN_NAME_MAX_LENGTH = 120
 export const TOKEN_NAME_SEPARATOR = ':'
 
 /** What every segment must look like: lowercase, starts with a letter or digit, then letters, digits, `.`, `_`, `-`. */
-export const TOKEN_NAME_SEGMENT_PATTERN = /^[a-z0-9][a-z0-9._-]*$/
+export const TOKEN_NAME_SEGMENT_PATTERN = NAME_SEGMENT
 
 /** The five parts of a cfwrap token name; `purpose` is the template name (templates joined by `.` when combined). */
 export interface TokenNameParts {

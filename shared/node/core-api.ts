@@ -1,5 +1,9 @@
-import type { Channel, CoreSnapshot, FindingView, Responses, Result, ShadowWarning } from '../common/ipc'
+import type { CoreSnapshot, FindingView, ServiceChannels, ShadowWarning } from '../common/ipc'
 import type { TokenEvent } from '../common/events'
+import type { Finding } from '../common/scan'
+import type { State, TokenRecord } from '../common/state'
+import type { FileScanReport } from './file-scan'
+import type { Reaper } from './reaper'
 
 /**
  * Something the person should be told about (tray badge, desktop notification, daemon output).
@@ -13,25 +17,69 @@ export type CoreEvent =
   | { type: 'shadow'; warning: ShadowWarning }
   | { type: 'expiring-soon'; token: string; tokenId: string | null; fingerprint: string | null; expiresAt: string }
 
+/** A finding of `scan` or `doctor`, with the vault token whose fingerprint it matches. */
+export type KnownFinding = Finding & { knownToken: string | null }
+
+/** What `doctor` found: everything `cfwrap --doctor` prints, and its verdict. */
+export interface DoctorReport {
+  ok: boolean
+  problems: string[]
+  profiles: string[]
+  findings: KnownFinding[]
+  shadows: ShadowWarning[]
+  wranglerLogins: string[]
+  vault: {
+    dir: string
+    /** 'ok', or the keychain's one-sentence problem. */
+    keychain: string
+    tokens: number
+    expired: string[]
+    missingSecrets: string[]
+    failing: string[]
+    mintingCredential: { name: string; fingerprint: string | null } | null
+  }
+}
+
 /**
- * The one core that the tray app and `cfwrap --daemon` both run: vault, minting, reaper, leak
- * watcher, shadow detector and audit log behind one subscribable snapshot and one command entry.
+ * The one service behind every surface: the CLI's commands, the tray menu, the window's IPC, the
+ * daemon (and next the broker socket and the MCP server) are thin adapters over it. The window's
+ * channels are typed by the contract in `shared/common/ipc.ts` (`ServiceChannels`); the rest are
+ * the CLI's. Every method validates nothing the contract already did and throws `UserError`s: each
+ * surface says them its own way (an exit status, a dialog, `{ ok: false }`).
  */
-export interface Core {
-  /** Starts the reaper and the watchers (sweep and reconcile on start). */
+export interface Core extends ServiceChannels {
+  /** Starts the reaper and the watchers (sweep and reconcile on start). One-shot CLI commands never start it. */
   start(): Promise<void>
   /** Stops timers and watchers; pending work is left for the next start to pick up. */
   stop(): Promise<void>
-  /** The current state (tokens with deadlines, findings, shadow warnings, audit, settings). */
-  snapshot(): CoreSnapshot
+  /** The current state (tokens with deadlines, findings, shadow warnings, audit, settings, problems). */
+  currentSnapshot(): CoreSnapshot
   /** Calls `listener` with a new snapshot after every change; returns an unsubscribe function. */
   subscribe(listener: (snapshot: CoreSnapshot) => void): () => void
   /** Calls `listener` for every event worth telling the person about; returns an unsubscribe function. */
   onEvent(listener: (event: CoreEvent) => void): () => void
-  /** Runs one command. `request` is untrusted: it is validated against the channel's schema. */
-  call<C extends Channel>(channel: C, request: unknown): Promise<Result<Responses[C]>>
   /** Sweeps deadlines now (the app calls it when the machine wakes from sleep). */
   sweepNow(): Promise<void>
   /** Names of temporary tokens still alive (the app offers to revoke them on quit). */
   liveTemporaryTokens(): string[]
+
+  /** Every record and binding of the vault (metadata only). */
+  list(): Promise<Pick<State, 'tokens' | 'bindings'>>
+  /** Stores a token made in the dashboard; its secret goes to the keychain only. */
+  add(request: { name: string; secret: string; accountId: string | null; expiresAt: string | null }): Promise<TokenRecord>
+  /**
+   * Forgets a token here (record and keychain item) without deleting it on Cloudflare. A minted
+   * token still alive there needs `confirmed`, because nothing could delete it afterwards.
+   */
+  remove(request: { name: string; confirmed: boolean }): Promise<TokenRecord>
+  /** Makes `cfwrap <command>` in `dir` and below use token `name`. */
+  bind(request: { dir: string; name: string }): Promise<void>
+  /** Removes the binding of `dir`; returns the token that was bound, if any. */
+  unbind(request: { dir: string }): Promise<string | null>
+  /** One reconcile and sweep (`cfwrap --reap`); events arrive through `onEvent`. */
+  reap(): Promise<Awaited<ReturnType<Reaper['reapOnce']>> & { stillFailing: TokenRecord[] }>
+  /** Scans files and directories for secrets once. */
+  scan(request: { paths: string[] }): Promise<Omit<FileScanReport, 'findings'> & { findings: KnownFinding[] }>
+  /** Checks this machine's setup: profiles, Wrangler logins, shadowing, keychain, vault. */
+  doctor(): Promise<DoctorReport>
 }

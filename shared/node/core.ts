@@ -5,35 +5,38 @@
  * adds no behaviour of its own: it shows this snapshot and calls `call()`.
  */
 import { statSync } from 'node:fs'
-import { homedir } from 'node:os'
 import { resolve } from 'node:path'
+import { homedir } from 'node:os'
 import { UserError } from '../common/errors'
-import { redact } from '../common/redact'
 import type { TokenEvent } from '../common/events'
-import type { ForeignToken } from './ownership'
-import { checkMintRequest, DEFAULT_NAME_PREFIX } from '../common/guards'
-import {
-  REQUESTS,
-  type Channel,
-  type CoreSnapshot,
-  type FindingView,
-  type MintingView,
-  type Responses,
-  type Result,
-  type SettingsView,
-  type ShadowWarning,
-  type TokenView,
+import { DEFAULT_NAME_PREFIX, type MintRequest } from '../common/guards'
+import type {
+  CoreSnapshot,
+  FindingView,
+  MintingView,
+  ParsedRequest,
+  Problem,
+  Response,
+  SettingsView,
+  ShadowWarning,
+  TokenView,
 } from '../common/ipc'
 import { describePolicies } from '../common/policy'
 import type { AuditEvent, State, TokenRecord } from '../common/state'
 import { findTemplate } from '../common/templates'
-import { readAudit } from './audit'
-import type { Core, CoreEvent } from './core-api'
+import { auditSubscriber, readAudit } from './audit'
+import type { Core, CoreEvent, DoctorReport } from './core-api'
+import { CloudflareApiError } from './cloudflare'
 import { startDaemon, type Daemon, type DaemonContext, type DaemonOptions, type DaemonService } from './daemon'
+import { profileTest, scanPaths } from './file-scan'
+import { KeychainUnavailableError } from './keychain'
 import { LeakWatcher, type WatchedFinding } from './leak-watcher'
-import { mintToken, MintRefusedError } from './mint'
-import { openMintingClient, setupMintingCredential } from './minting-credential'
-import { detectShadowing } from './shadow'
+import { mintToken, planMint } from './mint'
+import { mintingApiProvider, openMintingClient, setupMintingCredential } from './minting-credential'
+import type { ForeignToken } from './reaper/plan'
+import { Reaper } from './reaper'
+import { RequestGate } from './request-gate'
+import { detectShadowing, findWranglerLogins } from './shadow'
 import { shellProfilePaths } from './shell-profiles'
 import { mintSettings, osOwner, revokeAllTokens, revokeToken } from './token-service'
 import { Vault } from './vault'
@@ -55,6 +58,11 @@ export interface CoreOptions {
   refreshIntervalMs?: number
   /** Project roots to watch for this run only (`cfwrap --daemon --watch PATH`), besides the saved ones. */
   extraRoots?: string[]
+  /**
+   * A one-shot CLI command: no snapshot upkeep (no re-reading the state and audit log after each
+   * call). Never started. Write failures of the audit log go to this (the CLI prints a warning).
+   */
+  oneShot?: { onAuditError?: (error: unknown) => void }
 }
 
 const RECENT_EVENTS = 200
@@ -72,6 +80,7 @@ function scopesOf(record: TokenRecord): string[] {
   })
 }
 
+/** A record as the window sees it: metadata, fingerprint and scopes in plain words, never a secret. */
 function tokenView(record: TokenRecord): TokenView {
   return {
     name: record.name,
@@ -91,11 +100,36 @@ function tokenView(record: TokenRecord): TokenView {
   }
 }
 
-function errorResult<T>(error: unknown): Result<T> {
-  if (error instanceof MintRefusedError) return { ok: false, error: redact(error.message), refusals: error.refusals }
-  if (error instanceof UserError) return { ok: false, error: redact(error.message) }
-  // Unexpected errors: the message only (stacks can carry values from deep frames), redacted as every message is.
-  return { ok: false, error: `unexpected error: ${redact(error instanceof Error ? error.message : String(error))}` }
+/** The minting credential as the window sees it. */
+function mintingViewOf(state: State): MintingView {
+  const minting = state.tokens.find((t) => t.role === 'minting')
+  return {
+    configured: Boolean(minting && minting.status === 'active'),
+    name: minting?.name ?? null,
+    fingerprint: minting?.fingerprint ?? null,
+    owner: minting?.owner ?? (minting ? 'user' : null),
+    accountId: minting?.accountId ?? null,
+  }
+}
+
+/** The settings as the window sees them, with the defaults filled in. */
+function settingsViewOf(state: State): SettingsView {
+  const settings = state.settings ?? {}
+  return {
+    namePrefix: settings.namePrefix ?? DEFAULT_NAME_PREFIX,
+    defaultOwner: settings.defaultOwner ?? osOwner(),
+    defaultAccountId: settings.defaultAccountId ?? null,
+    watchedRoots: settings.watchedRoots ?? [],
+    recentTemplates: settings.recentTemplates ?? [],
+    watchPaused: settings.watchPaused ?? false,
+  }
+}
+
+/** The account a mint is for when the request names none: the minting credential's, else the saved default. */
+function withDefaultAccount(request: MintRequest, state: State): MintRequest {
+  if (request.accountId !== undefined) return request
+  const accountId = state.tokens.find((t) => t.role === 'minting' && t.status === 'active')?.accountId ?? state.settings?.defaultAccountId
+  return accountId ? { ...request, accountId } : request
 }
 
 class AppCore implements Core {
@@ -104,6 +138,8 @@ class AppCore implements Core {
   private readonly home: string
   private readonly profiles: string[]
   private readonly now: () => number
+  /** The audit log as a subscriber of every token event this service emits or relays. */
+  private readonly recordAudit: (event: TokenEvent) => void
   private state: State = { version: 1, tokens: [], bindings: {} }
   private unsubscribeChanges: (() => void) | null = null
   private audit: AuditEvent[] = []
@@ -121,6 +157,9 @@ class AppCore implements Core {
   private foreign: ForeignToken[] = []
   /** Minted tokens already announced (or present at start); null until the first state read. */
   private knownMints: Set<string> | null = null
+  /** The keychain's and Cloudflare's current trouble, if any, as the last operation or event saw it. */
+  private keychainProblem: string | null = null
+  private apiProblem: string | null = null
 
   constructor(private readonly options: CoreOptions) {
     this.env = options.env ?? process.env
@@ -128,6 +167,7 @@ class AppCore implements Core {
     this.home = options.home ?? (this.env.HOME || homedir())
     this.profiles = options.profiles ?? shellProfilePaths(this.home, process.platform, this.env)
     this.now = options.now ?? Date.now
+    this.recordAudit = auditSubscriber(this.vault.paths.audit, options.oneShot?.onAuditError)
     this.refresh()
   }
 
@@ -154,12 +194,11 @@ class AppCore implements Core {
     this.daemon = null
   }
 
-  snapshot(): CoreSnapshot {
+  currentSnapshot(): CoreSnapshot {
     const dismissed = new Set(this.state.dismissedFindings ?? [])
-    const byFingerprint = new Map(this.state.tokens.filter((t) => t.fingerprint).map((t) => [t.fingerprint as string, t.name]))
     const findings: FindingView[] = (this.watcher?.findings() ?? [])
       .filter((watched) => !dismissed.has(watched.id))
-      .map((watched: WatchedFinding) => ({ id: watched.id, finding: watched.finding, knownToken: byFingerprint.get(watched.finding.fingerprint) ?? null, firstSeen: watched.firstSeen }))
+      .map((watched: WatchedFinding) => ({ id: watched.id, finding: watched.finding, knownToken: this.tokenWithFingerprint(watched.finding.fingerprint), firstSeen: watched.firstSeen }))
     return {
       revision: this.revision,
       now: new Date(this.now()).toISOString(),
@@ -168,10 +207,10 @@ class AppCore implements Core {
       shadows: this.shadows,
       audit: this.audit,
       events: this.events,
-      settings: this.settingsView(),
-      minting: this.mintingView(),
+      settings: settingsViewOf(this.state),
+      minting: mintingViewOf(this.state),
       foreign: this.foreign,
-      stateProblems: this.vault.problems(),
+      problems: this.problems(),
     }
   }
 
@@ -196,125 +235,275 @@ class AppCore implements Core {
       .map((t) => t.name)
   }
 
-  async call<C extends Channel>(channel: C, request: unknown): Promise<Result<Responses[C]>> {
-    const schema = REQUESTS[channel]
-    if (!schema) return { ok: false, error: `unknown command ${String(channel)}` }
-    const parsed = schema.safeParse(request ?? {})
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]
-      return { ok: false, error: `invalid request for ${channel}: ${issue ? `${issue.path.join('.') || 'request'}: ${issue.code}` : 'bad shape'}` }
-    }
-    try {
-      const value = await this.dispatch(channel, parsed.data)
-      return { ok: true, value: value as Responses[C] }
-    } catch (error) {
-      return errorResult(error)
-    } finally {
-      this.refresh()
+  // ----- the window's channels (typed by the contract in shared/common/ipc.ts) -----
+
+  async snapshot(): Promise<CoreSnapshot> {
+    return this.currentSnapshot()
+  }
+
+  async previewMint(request: ParsedRequest<'previewMint'>): Promise<Response<'previewMint'>> {
+    const state = await this.vault.readState()
+    const plan = planMint(withDefaultAccount(request, state), mintSettings(state))
+    return {
+      name: plan.tokenName,
+      policies: describePolicies(plan),
+      expiresAt: plan.ttlSeconds === null ? null : new Date(Math.floor(this.now() / 1000) * 1000 + plan.ttlSeconds * 1000).toISOString(),
+      ttlSeconds: plan.ttlSeconds,
+      risk: plan.risk,
+      warnings: plan.warnings,
     }
   }
 
-  // ----- commands -----
+  /**
+   * The one mint orchestration: the guards first (a refused request needs neither the credential
+   * nor the network), then the credential, the crash-safe mint, and the first account given
+   * remembered as the default.
+   */
+  async mint(request: ParsedRequest<'mint'>): Promise<Response<'mint'>> {
+    return this.change(async () => {
+      const state = await this.vault.readState()
+      const plan = planMint(withDefaultAccount(request, state), mintSettings(state))
+      const api = await openMintingClient(this.vault, this.clientOptions())
+      const { record, policySummary, warnings } = await mintToken({ vault: this.vault, api, plan, now: this.now, onEvent: (e) => this.onTokenEvent(e) })
+      const rememberedAccount = await this.rememberFirstAccount(request.accountId, state)
+      return {
+        name: record.name,
+        tokenId: record.tokenId,
+        fingerprint: record.fingerprint,
+        expiresAt: record.expiresAt,
+        temporary: record.temporary,
+        template: record.template,
+        accountId: record.accountId,
+        policies: policySummary,
+        warnings,
+        rememberedAccount,
+      }
+    })
+  }
 
-  private async dispatch(channel: Channel, data: unknown): Promise<unknown> {
-    switch (channel) {
-      case 'snapshot':
-        return this.snapshot()
-      case 'previewMint': {
-        const request = data as Parameters<typeof checkMintRequest>[0]
-        const check = checkMintRequest(request, this.settingsForMint())
-        if (!check.ok) throw new MintRefusedError(check.refusals)
-        const plan = check.plan
-        return {
-          name: plan.tokenName,
-          policies: describePolicies(plan),
-          expiresAt: plan.ttlSeconds === null ? null : new Date(Math.floor(this.now() / 1000) * 1000 + plan.ttlSeconds * 1000).toISOString(),
-          ttlSeconds: plan.ttlSeconds,
-          risk: plan.risk,
-          warnings: plan.warnings,
-        }
+  async revoke(request: ParsedRequest<'revoke'>): Promise<Response<'revoke'>> {
+    return this.change(async () => {
+      const outcome = await revokeToken(this.vault, request.name, {
+        ...this.clientOptions(),
+        forgetDashboardToken: request.forgetDashboardToken === true,
+        onEvent: (event) => this.onTokenEvent(event),
+      })
+      return { name: request.name, outcome }
+    })
+  }
+
+  async revokeAll(): Promise<Response<'revokeAll'>> {
+    return this.change(async () => {
+      const result = await revokeAllTokens(this.vault, { ...this.clientOptions(), onEvent: (event) => this.onTokenEvent(event) })
+      return {
+        deleted: result.deleted,
+        alreadyGone: result.alreadyGone,
+        forgotten: result.forgotten,
+        failed: result.failures,
+        listProblem: result.listProblem,
+        foreign: result.foreign,
+        rotateAlso: result.rotateAlso,
       }
-      case 'mint': {
-        const request = data as Parameters<typeof checkMintRequest>[0]
-        const check = checkMintRequest(request, this.settingsForMint())
-        if (!check.ok) throw new MintRefusedError(check.refusals)
-        const api = await openMintingClient(this.vault, this.clientOptions())
-        const result = await mintToken({ vault: this.vault, api, request, settings: this.settingsForMint(), now: this.now, onEvent: (e) => this.onTokenEvent(e) })
-        const templates = [request.template, ...(request.extraTemplates ?? [])]
-        await this.vault.update((state) => {
-          const recent = state.settings?.recentTemplates ?? []
-          state.settings = { ...state.settings, recentTemplates: [...templates, ...recent.filter((t) => !templates.includes(t))].slice(0, 8) }
-        })
-        return { name: result.record.name, expiresAt: result.record.expiresAt }
+    })
+  }
+
+  async addWatchedRoot(request: ParsedRequest<'addWatchedRoot'>): Promise<SettingsView> {
+    return this.change(async () => {
+      const path = resolve(request.path)
+      let isDir = false
+      try {
+        isDir = statSync(path).isDirectory()
+      } catch {
+        // reported below
       }
-      case 'revoke': {
-        const { name } = data as { name: string }
-        await revokeToken(this.vault, name, { ...this.clientOptions(), onEvent: (event) => this.onTokenEvent(event) })
-        return { name }
+      if (!isDir) throw new UserError(`${path} is not a directory cfwrap can read.`)
+      await this.updateStoredSettings((settings) => ({ ...settings, watchedRoots: [...new Set([...(settings.watchedRoots ?? []), path])] }))
+      if (this.watcher && !this.state.settings?.watchPaused) await this.watcher.addRoot(path)
+      this.recomputeShadows()
+      return settingsViewOf(this.state)
+    })
+  }
+
+  async removeWatchedRoot(request: ParsedRequest<'removeWatchedRoot'>): Promise<SettingsView> {
+    return this.change(async () => {
+      const path = resolve(request.path)
+      await this.updateStoredSettings((settings) => ({ ...settings, watchedRoots: (settings.watchedRoots ?? []).filter((root) => root !== path) }))
+      await this.watcher?.removeRoot(path)
+      this.recomputeShadows()
+      return settingsViewOf(this.state)
+    })
+  }
+
+  async dismissFinding(request: ParsedRequest<'dismissFinding'>): Promise<Response<'dismissFinding'>> {
+    return this.change(async () => {
+      await this.vault.update((state) => {
+        state.dismissedFindings = [...new Set([...(state.dismissedFindings ?? []), request.id])]
+      })
+      return { id: request.id }
+    })
+  }
+
+  async updateSettings(patch: ParsedRequest<'updateSettings'>): Promise<SettingsView> {
+    return this.change(async () => {
+      await this.updateStoredSettings((settings) => {
+        const next = { ...settings }
+        if (patch.namePrefix !== undefined) next.namePrefix = patch.namePrefix
+        if (patch.defaultOwner !== undefined) next.defaultOwner = patch.defaultOwner
+        if (patch.defaultAccountId === null) delete next.defaultAccountId
+        else if (patch.defaultAccountId !== undefined) next.defaultAccountId = patch.defaultAccountId
+        return next
+      })
+      return settingsViewOf(this.state)
+    })
+  }
+
+  async setWatchPaused(request: ParsedRequest<'setWatchPaused'>): Promise<SettingsView> {
+    return this.change(async () => {
+      await this.updateStoredSettings((settings) => ({ ...settings, watchPaused: request.paused }))
+      if (request.paused) {
+        await this.watcher?.stop()
+        this.watcher = null
+      } else if (!this.watcher && this.daemon) {
+        await this.startWatcher()
       }
-      case 'revokeAll': {
-        const result = await revokeAllTokens(this.vault, { ...this.clientOptions(), onEvent: (event) => this.onTokenEvent(event) })
-        return { deleted: result.deleted, failed: result.failures, rotateAlso: result.rotateAlso }
+      return settingsViewOf(this.state)
+    })
+  }
+
+  async setupMinting(request: ParsedRequest<'setupMinting'>): Promise<Response<'setupMinting'>> {
+    return this.change(async () => {
+      const result = await setupMintingCredential(this.vault, request.secret, {
+        ...this.clientOptions(),
+        accountId: request.accountId ?? null,
+        onEvent: (event) => this.onTokenEvent(event),
+      })
+      this.state = await this.vault.readState()
+      return { minting: mintingViewOf(this.state), replaced: result.replaced.map((old) => old.fingerprint), defaultAccount: result.defaultAccount }
+    })
+  }
+
+  // ----- the CLI's operations -----
+
+  async list(): Promise<Pick<State, 'tokens' | 'bindings'>> {
+    const { tokens, bindings } = await this.vault.readState()
+    return { tokens, bindings }
+  }
+
+  async add(request: { name: string; secret: string; accountId: string | null; expiresAt: string | null }): Promise<TokenRecord> {
+    return this.change(async () => {
+      if (await this.vault.find(request.name)) throw new UserError(`a token named ${request.name} already exists; remove it first with \`cfwrap --remove ${request.name}\`.`)
+      const record = await this.vault.addToken(
+        { name: request.name, tokenId: null, accountId: request.accountId, expiresAt: request.expiresAt, template: null, source: 'dashboard', role: 'command', temporary: false },
+        request.secret,
+      )
+      this.onTokenEvent({ type: 'added', time: this.isoNow(), token: record.name, tokenId: null, fingerprint: record.fingerprint })
+      return record
+    })
+  }
+
+  async remove(request: { name: string; confirmed: boolean }): Promise<TokenRecord> {
+    return this.change(async () => {
+      const { name } = request
+      const record = await this.vault.find(name)
+      // A minted token still alive on Cloudflare: forgetting it here first would leave nothing that can
+      // delete it (--revoke needs the record), so say which command does what before anything is lost.
+      if (record?.source === 'minted' && record.tokenId && record.status !== 'missing' && !request.confirmed) {
+        throw new UserError(
+          `${name} was minted by cfwrap and still exists on Cloudflare: \`cfwrap --revoke ${name}\` deletes it there and here; ` +
+            `\`cfwrap --remove ${name} --yes\` only forgets it here (Cloudflare then expires it ${record.expiresAt ? `at ${record.expiresAt}` : 'never: it has no deadline'}).`,
+        )
       }
-      case 'addWatchedRoot': {
-        const path = resolve((data as { path: string }).path)
-        let isDir = false
-        try {
-          isDir = statSync(path).isDirectory()
-        } catch {
-          // reported below
-        }
-        if (!isDir) throw new UserError(`${path} is not a directory cfwrap can read.`)
-        await this.updateSettings((settings) => ({ ...settings, watchedRoots: [...new Set([...(settings.watchedRoots ?? []), path])] }))
-        if (this.watcher && !this.state.settings?.watchPaused) await this.watcher.addRoot(path)
-        this.recomputeShadows()
-        return this.settingsView()
+      const removed = await this.vault.removeLocal(name)
+      this.onTokenEvent({ type: 'removed', time: this.isoNow(), token: name, tokenId: removed.tokenId, fingerprint: removed.fingerprint, via: 'remove' })
+      return removed
+    })
+  }
+
+  async bind(request: { dir: string; name: string }): Promise<void> {
+    await this.change(() =>
+      this.vault.update((state) => {
+        if (!state.tokens.some((t) => t.name === request.name)) throw new UserError(`no token named ${request.name}; \`cfwrap --list\` shows the tokens you have.`)
+        state.bindings[request.dir] = request.name
+      }),
+    )
+  }
+
+  async unbind(request: { dir: string }): Promise<string | null> {
+    return this.change(() =>
+      this.vault.update((state) => {
+        const bound = state.bindings[request.dir] ?? null
+        delete state.bindings[request.dir]
+        return bound
+      }),
+    )
+  }
+
+  async reap(): ReturnType<Core['reap']> {
+    const gate = new RequestGate({
+      onPause: (retryAfterSeconds, untilMs) =>
+        this.onTokenEvent({ type: 'rate-limited', time: this.isoNow(), retryAfterSeconds, until: new Date(untilMs).toISOString() }),
+    })
+    const reaper = new Reaper({ vault: this.vault, api: mintingApiProvider(this.vault, { env: this.env, gate }), onEvent: (event) => this.onTokenEvent(event) })
+    try {
+      const result = await reaper.reapOnce()
+      const stillFailing = (await this.vault.list()).filter((record) => record.status === 'delete-failed')
+      return { ...result, stillFailing }
+    } finally {
+      gate.close()
+    }
+  }
+
+  async scan(request: { paths: string[] }): ReturnType<Core['scan']> {
+    const report = scanPaths(request.paths, profileTest(this.profiles))
+    const tokens = await this.vault.list().catch(() => [])
+    return { ...report, findings: report.findings.map((finding) => ({ ...finding, knownToken: tokens.find((t) => t.fingerprint === finding.fingerprint)?.name ?? null })) }
+  }
+
+  async doctor(): Promise<DoctorReport> {
+    const existing = this.profiles.filter((path) => isFile(path))
+    const profileReport = await this.scan({ paths: existing })
+    const state = await this.vault.readState()
+    const shadows = detectShadowing({ home: this.home, env: this.env, profiles: existing, projectRoots: state.settings?.watchedRoots ?? [] })
+    const tokens = state.tokens
+    const problems: string[] = []
+    let keychain = 'ok'
+    const missingSecrets: string[] = []
+    try {
+      for (const token of tokens) {
+        if (token.status === 'pending') continue
+        if ((await this.vault.secrets.get(this.vault.keychainAccount(token.name))) === null) missingSecrets.push(token.name)
       }
-      case 'removeWatchedRoot': {
-        const path = resolve((data as { path: string }).path)
-        await this.updateSettings((settings) => ({ ...settings, watchedRoots: (settings.watchedRoots ?? []).filter((root) => root !== path) }))
-        await this.watcher?.removeRoot(path)
-        this.recomputeShadows()
-        return this.settingsView()
-      }
-      case 'dismissFinding': {
-        const { id } = data as { id: string }
-        await this.vault.update((state) => {
-          state.dismissedFindings = [...new Set([...(state.dismissedFindings ?? []), id])]
-        })
-        return { id }
-      }
-      case 'updateSettings': {
-        const patch = data as { namePrefix?: string; defaultOwner?: string; defaultAccountId?: string | null }
-        await this.updateSettings((settings) => {
-          const next = { ...settings }
-          if (patch.namePrefix !== undefined) next.namePrefix = patch.namePrefix
-          if (patch.defaultOwner !== undefined) next.defaultOwner = patch.defaultOwner
-          if (patch.defaultAccountId !== undefined) {
-            if (patch.defaultAccountId === null) delete next.defaultAccountId
-            else next.defaultAccountId = patch.defaultAccountId
-          }
-          return next
-        })
-        return this.settingsView()
-      }
-      case 'setWatchPaused': {
-        const { paused } = data as { paused: boolean }
-        await this.updateSettings((settings) => ({ ...settings, watchPaused: paused }))
-        if (paused) {
-          await this.watcher?.stop()
-          this.watcher = null
-        } else if (!this.watcher && this.daemon) {
-          await this.startWatcher()
-        }
-        return this.settingsView()
-      }
-      case 'setupMinting': {
-        const { secret, accountId } = data as { secret: string; accountId?: string }
-        await setupMintingCredential(this.vault, secret, { ...this.clientOptions(), accountId: accountId ?? null })
-        this.state = await this.vault.readState()
-        return this.mintingView()
-      }
+      if (tokens.length === 0) await this.vault.secrets.get(this.vault.keychainAccount('__cfwrap_doctor_probe__'))
+    } catch (error) {
+      if (!(error instanceof KeychainUnavailableError)) throw error
+      keychain = error.message
+      problems.push(keychain)
+    }
+    const now = this.now()
+    const expired = tokens.filter((t) => t.expiresAt && Date.parse(t.expiresAt) <= now).map((t) => t.name)
+    const failing = tokens.filter((t) => t.status === 'delete-failed' || t.status === 'missing').map((t) => `${t.name} (${t.status}${t.lastError ? `: ${t.lastError}` : ''})`)
+    const minting = tokens.find((t) => t.role === 'minting')
+    if (profileReport.findings.length) problems.push(`${profileReport.findings.length} plaintext secret(s) in shell start-up files`)
+    if (shadows.length) problems.push(`${shadows.length} credential(s) shadow the Wrangler OAuth login`)
+    if (missingSecrets.length) problems.push(`token(s) without a keychain secret: ${missingSecrets.join(', ')}`)
+    if (failing.length) problems.push(`token(s) needing attention: ${failing.join(', ')}`)
+    for (const problem of this.vault.problems()) problems.push(problem.message)
+    return {
+      ok: problems.length === 0,
+      problems,
+      profiles: existing,
+      findings: profileReport.findings,
+      shadows,
+      wranglerLogins: findWranglerLogins(this.home, process.platform, this.env).map((login) => login.file),
+      vault: {
+        dir: this.vault.dir,
+        keychain,
+        tokens: tokens.length,
+        expired,
+        missingSecrets,
+        failing,
+        mintingCredential: minting ? { name: minting.name, fingerprint: minting.fingerprint } : null,
+      },
     }
   }
 
@@ -342,9 +531,9 @@ class AppCore implements Core {
       now: this.now,
       onEvent: (event) => {
         if (event.type === 'finding') {
-          const known = this.state.tokens.find((t) => t.fingerprint === event.finding.finding.fingerprint)?.name ?? null
           if (!(this.state.dismissedFindings ?? []).includes(event.finding.id)) {
-            this.emit({ type: 'finding', finding: { id: event.finding.id, finding: event.finding.finding, knownToken: known, firstSeen: event.finding.firstSeen } })
+            const { id, finding, firstSeen } = event.finding
+            this.emit({ type: 'finding', finding: { id, finding, knownToken: this.tokenWithFingerprint(finding.fingerprint), firstSeen } })
           }
           if (this.profiles.includes(event.finding.finding.file)) this.recomputeShadows()
           this.queueNotify()
@@ -370,23 +559,72 @@ class AppCore implements Core {
     if (next.length !== before.size || next.some((w) => !before.has(w.id))) this.queueNotify()
   }
 
+  /**
+   * The one event bus for token events: from this service's own operations, the reaper and the
+   * state refresh. The audit log hears each first (before a record goes, see reaper.ts), then the
+   * snapshot's view of problems, then the listeners.
+   */
   private onTokenEvent(event: TokenEvent): void {
+    this.recordAudit(event)
+    this.noteHealth(event)
     if (event.type === 'foreign-tokens') this.foreign = event.tokens
     else if (event.type === 'reconciled' && !event.foreign) this.foreign = []
     // A mint from the window is announced by mint itself; the state refresh must not announce it again.
     if (event.type === 'minted') this.knownMints?.add(`${event.token}|${event.tokenId}`)
+    if (this.options.oneShot) {
+      this.emit({ type: 'token', event })
+      return
+    }
     this.events = [...this.events, event].slice(-RECENT_EVENTS)
     this.emit({ type: 'token', event })
     this.refresh()
   }
 
+  /** What the last events say about the keychain and Cloudflare: a failure sets the problem, a success clears it. */
+  private noteHealth(event: TokenEvent): void {
+    const failure = event.type === 'delete-failed' || event.type === 'reconcile-failed' || event.type === 'sweep-failed' ? event : null
+    if (failure?.errorKind === 'keychain') this.keychainProblem = failure.error
+    else if (failure && ['network', 'server'].includes(failure.errorKind)) this.apiProblem = failure.error
+    if (event.type === 'reconciled' || event.type === 'deleted' || event.type === 'minted') this.apiProblem = null
+    if (event.type === 'deleted' || event.type === 'minted' || event.type === 'added' || event.type === 'setup') this.keychainProblem = null
+  }
+
+  /** The load problems the snapshot carries: the vault's state-file notices, the keychain and Cloudflare. */
+  private problems(): Problem[] {
+    return [
+      ...this.vault.problems().map((problem) => ({ kind: problem.kind, message: problem.message, file: problem.file })),
+      ...(this.keychainProblem ? [{ kind: 'keychain' as const, message: this.keychainProblem, file: null }] : []),
+      ...(this.apiProblem ? [{ kind: 'api' as const, message: this.apiProblem, file: null }] : []),
+    ]
+  }
+
   // ----- state -----
+
+  /**
+   * Runs one operation that may change the state, then refreshes the snapshot. A keychain or
+   * Cloudflare failure is kept as a load problem, so the window and the tray show it, not only the
+   * one dialog or line that reported it.
+   */
+  private async change<T>(work: () => Promise<T>): Promise<T> {
+    try {
+      return await work()
+    } catch (error) {
+      if (error instanceof KeychainUnavailableError) this.keychainProblem = error.message
+      const api = error instanceof CloudflareApiError ? error : error instanceof UserError && error.cause instanceof CloudflareApiError ? error.cause : null
+      if (api && (api.kind === 'network' || api.kind === 'server')) this.apiProblem = api.message
+      throw error
+    } finally {
+      this.refresh()
+    }
+  }
 
   /**
    * Re-reads the state and the audit log, then notifies subscribers. Called after each command and
    * token event, and by the vault's one change check when another process wrote the state file.
+   * A one-shot command keeps no snapshot, so it reads nothing.
    */
   private refresh(): void {
+    if (this.options.oneShot) return
     void this.vault
       .readState()
       .then((state) => {
@@ -414,16 +652,16 @@ class AppCore implements Core {
       const key = keyOf(record)
       if (this.knownMints.has(key)) continue
       this.knownMints.add(key)
-      this.onTokenEvent({
-        type: 'minted',
-        time: new Date(this.now()).toISOString(),
-        token: record.name,
-        tokenId: record.tokenId,
-        fingerprint: record.fingerprint,
-        expiresAt: record.expiresAt,
-        template: record.template,
-      })
+      // Announced, not audited again: the minting process wrote its own line.
+      this.relay({ type: 'minted', time: this.isoNow(), token: record.name, tokenId: record.tokenId, fingerprint: record.fingerprint, expiresAt: record.expiresAt, template: record.template })
     }
+  }
+
+  /** Tells listeners about an event another process already audited. */
+  private relay(event: TokenEvent): void {
+    this.events = [...this.events, event].slice(-RECENT_EVENTS)
+    this.emit({ type: 'token', event })
+    this.queueNotify()
   }
 
   /** The deadline clock: "expires soon" warnings (the state itself is followed by the vault's change check). */
@@ -441,11 +679,25 @@ class AppCore implements Core {
     }
   }
 
-  private async updateSettings(change: (settings: NonNullable<State['settings']>) => NonNullable<State['settings']>): Promise<void> {
+  private async updateStoredSettings(change: (settings: NonNullable<State['settings']>) => NonNullable<State['settings']>): Promise<void> {
     await this.vault.update((state) => {
       state.settings = change(state.settings ?? {})
     })
     this.state = await this.vault.readState()
+  }
+
+  /**
+   * Asked once: the account given to the first mint (while neither the credential nor the settings
+   * name one) becomes the default for the next ones. Returns it when it was remembered.
+   */
+  private async rememberFirstAccount(given: string | undefined, before: State): Promise<string | null> {
+    const credentialAccount = before.tokens.find((t) => t.role === 'minting' && t.status === 'active')?.accountId
+    if (!given || credentialAccount || before.settings?.defaultAccountId) return null
+    const accountId = given.toLowerCase()
+    await this.vault.update((state) => {
+      state.settings = { ...state.settings, defaultAccountId: accountId }
+    })
+    return accountId
   }
 
   /** The API base and the process-wide request gate for every Cloudflare call the core makes. */
@@ -458,31 +710,13 @@ class AppCore implements Core {
     return [...new Set([...(this.state.settings?.watchedRoots ?? []), ...(this.options.extraRoots ?? []).map((root) => resolve(root))])]
   }
 
-  private settingsForMint() {
-    return mintSettings(this.state)
+  /** The vault token whose fingerprint a finding matches ("this is your token X"), or null. */
+  private tokenWithFingerprint(fingerprint: string): string | null {
+    return this.state.tokens.find((t) => t.fingerprint === fingerprint)?.name ?? null
   }
 
-  private settingsView(): SettingsView {
-    const settings = this.state.settings ?? {}
-    return {
-      namePrefix: settings.namePrefix ?? DEFAULT_NAME_PREFIX,
-      defaultOwner: settings.defaultOwner ?? osOwner(),
-      defaultAccountId: settings.defaultAccountId ?? null,
-      watchedRoots: settings.watchedRoots ?? [],
-      recentTemplates: settings.recentTemplates ?? [],
-      watchPaused: settings.watchPaused ?? false,
-    }
-  }
-
-  private mintingView(): MintingView {
-    const minting = this.state.tokens.find((t) => t.role === 'minting')
-    return {
-      configured: Boolean(minting && minting.status === 'active'),
-      name: minting?.name ?? null,
-      fingerprint: minting?.fingerprint ?? null,
-      owner: minting?.owner ?? (minting ? 'user' : null),
-      accountId: minting?.accountId ?? null,
-    }
+  private isoNow(): string {
+    return new Date(this.now()).toISOString()
   }
 
   // ----- notifications -----
@@ -504,7 +738,7 @@ class AppCore implements Core {
     queueMicrotask(() => {
       this.notifyQueued = false
       this.revision++
-      const snapshot = this.snapshot()
+      const snapshot = this.currentSnapshot()
       for (const listener of this.snapshotListeners) {
         try {
           listener(snapshot)
@@ -513,6 +747,15 @@ class AppCore implements Core {
         }
       }
     })
+  }
+}
+
+/** True when `path` is a regular file (following links); false for anything absent or unreadable. */
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile()
+  } catch {
+    return false
   }
 }
 

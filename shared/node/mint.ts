@@ -2,8 +2,7 @@
  * Minting a time-boxed, least-privilege token from a template, in an order that survives a crash at
  * any point:
  *
- * 1. the guards check the request (`checkMintRequest`) and the policies are built, before anything
- *    is written or sent;
+ * 1. the guards' plan (`planMint`) is turned into policies, before anything is written or sent;
  * 2. **intent-recorded**: a `pending` record (name, deadline, template, temporary, the minting
  *    process's pid) goes into the state file BEFORE the create call;
  * 3. **created**: one create call with `expires_on` = the deadline in whole UTC seconds, never retried;
@@ -22,10 +21,10 @@ import { fingerprint } from '../common/fingerprint'
 import { checkMintRequest, type MintPlan, type MintRequest, type Refusal, type SettingsInput } from '../common/guards'
 import { buildPolicies, describePolicies, PolicyBuildError, type Policy } from '../common/policy'
 import type { TokenRecord } from '../common/state'
+import { withRecentTemplates } from '../common/templates'
 import { formatTokenName, TokenNameError, type TokenNameParts } from '../common/token-name'
-import { appendAudit } from './audit'
 import { CloudflareApiError, type TokenApi } from './cloudflare'
-import { matchesIntent } from './ownership'
+import { matchesIntent } from './reaper/plan'
 import { dropRecord, type Vault } from './vault'
 
 /** The crash-relevant steps of a mint, in order. */
@@ -39,12 +38,23 @@ export class MintRefusedError extends UserError {
   }
 }
 
+/**
+ * The guards' plan for a request, or {@link MintRefusedError} with every reason. The one place a
+ * request is checked: the request's shape was validated where it came in (each surface parses
+ * with `MintRequestSchema`), and {@link mintToken} takes only a plan.
+ */
+export function planMint(request: MintRequest, settings: SettingsInput): MintPlan {
+  const check = checkMintRequest(request, settings)
+  if (!check.ok) throw new MintRefusedError(check.refusals)
+  return check.plan
+}
+
 /** Inputs of {@link mintToken}. */
 export interface MintInput {
   vault: Vault
   api: TokenApi
-  request: MintRequest
-  settings: SettingsInput
+  /** What to mint: the guards' plan from {@link planMint}, the only way to get one. */
+  plan: MintPlan
   /** Clock in ms (injectable for tests). */
   now?: () => number
   /** Called after each step; a test helper kills its own process here. */
@@ -97,21 +107,20 @@ function explainCreateFailure(error: CloudflareApiError, name: string, api: Toke
     )
   }
   if (error.kind === 'rate-limited') {
-    return new UserError(`Cloudflare is rate limiting this account; nothing was created. Try again in ${error.retryAfterSeconds ?? 60}s.`)
+    return new UserError(`Cloudflare is rate limiting this account; nothing was created. Try again in ${error.retryAfterSeconds ?? 60}s.`, 1, 'api', { cause: error })
   }
-  return new UserError(`${name} was not created: ${error.message}`)
+  return new UserError(`${name} was not created: ${error.message}`, 1, 'api', { cause: error })
 }
 
 /**
- * Mints one token: guards, policies, then the crash-safe sequence described at the top of this file.
- * Throws {@link MintRefusedError} for guard refusals and `UserError` for everything else.
+ * Mints one token from a plan the guards made: policies, then the crash-safe sequence described at
+ * the top of this file. Throws {@link MintRefusedError} when the credential cannot mint for the
+ * plan's account and `UserError` for everything else.
  */
 export async function mintToken(input: MintInput): Promise<MintResult> {
   const { vault, api, onStep } = input
   const now = input.now ?? Date.now
-  const check = checkMintRequest(input.request, input.settings)
-  if (!check.ok) throw new MintRefusedError(check.refusals)
-  const plan = check.plan
+  const { plan } = input
 
   if (api.owner === 'account' && plan.resources.accountId && plan.resources.accountId !== api.accountId) {
     throw new MintRefusedError([
@@ -130,7 +139,7 @@ export async function mintToken(input: MintInput): Promise<MintResult> {
     policies = buildPolicies(plan, await api.resolvePermissionGroups(plan.permissions))
   } catch (error) {
     if (error instanceof PolicyBuildError) throw new UserError(error.message)
-    if (error instanceof CloudflareApiError) throw new UserError(`cannot look up permission groups: ${error.message}`)
+    if (error instanceof CloudflareApiError) throw new UserError(`cannot look up permission groups: ${error.message}`, 1, 'api', { cause: error })
     throw error
   }
 
@@ -213,7 +222,7 @@ export async function mintToken(input: MintInput): Promise<MintResult> {
     record.fingerprint = tokenFingerprint
     delete record.pendingPid
     const settings = (state.settings ??= {})
-    settings.recentTemplates = [template, ...(settings.recentTemplates ?? []).filter((recent) => recent !== template)].slice(0, 5)
+    settings.recentTemplates = withRecentTemplates(settings.recentTemplates ?? [], plan.templates)
     return { ...record }
   })
   if (!activated) {
@@ -225,14 +234,7 @@ export async function mintToken(input: MintInput): Promise<MintResult> {
   onStep?.('activated')
 
   const policySummary = describePolicies(plan)
-  appendAudit(vault.paths.audit, {
-    event: 'minted',
-    token: name,
-    fingerprint: tokenFingerprint,
-    tokenId: created.id,
-    detail: `${template}; ${deadline ? `deadline ${deadline}` : 'permanent'}; ${policySummary.join('; ')}; on ${hostname()}`,
-  })
-  input.onEvent?.({ type: 'minted', ...eventFields(activated, now), expiresAt: activated.expiresAt, template })
+  input.onEvent?.({ type: 'minted', ...eventFields(activated, now), expiresAt: activated.expiresAt, template, policies: policySummary, host: hostname() })
   return { record: activated, plan, policySummary, warnings: plan.warnings }
 }
 
@@ -272,11 +274,14 @@ async function handleCreateFailure(vault: Vault, api: TokenApi, name: string, er
     const leftovers = intent ? (await api.listTokens()).filter((token) => matchesIntent(token, intent)) : []
     for (const token of leftovers) await api.deleteToken(token.id)
     await vault.update((state) => dropRecord(state, name))
-    return new UserError(`${name} was not created: ${apiError?.message ?? (error as Error).message}`)
+    return new UserError(`${name} was not created: ${apiError?.message ?? (error as Error).message}`, 1, apiError ? 'api' : 'failed', { cause: error })
   } catch {
     return new UserError(
       `${name} may or may not have been created (${apiError?.message ?? 'unexpected failure'}). cfwrap will delete it if it exists: ` +
         'the tray app or `cfwrap --daemon` does so automatically, or run `cfwrap --reap` once Cloudflare answers again.',
+      1,
+      'api',
+      { cause: error },
     )
   }
 }

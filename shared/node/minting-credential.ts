@@ -4,11 +4,11 @@
  * create and delete other tokens. It lives in the vault with role `minting` and is never injected
  * into a command (the run path refuses that role).
  */
+import type { TokenEvent } from '../common/events'
 import { UserError, UsageError } from '../common/errors'
 import { holdSecret } from '../common/redact'
 import { secretProblem } from '../common/secret'
 import type { TokenRecord } from '../common/state'
-import { appendAudit } from './audit'
 import { apiBaseUrl, CloudflareApiError, CloudflareClient, PermissionGroupCache, type TokenApi, type TokenOwnerKind } from './cloudflare'
 import { permissionGroupKey } from '../common/policy'
 import type { ScopeId } from '../common/templates'
@@ -124,7 +124,7 @@ async function verifyAs(owner: TokenOwnerKind, secret: string, accountId: string
 export async function setupMintingCredential(
   vault: Vault,
   secret: string,
-  options: MintingClientOptions & { accountId?: string | null } = {},
+  options: MintingClientOptions & { accountId?: string | null; onEvent?: (event: TokenEvent) => void } = {},
 ): Promise<SetupResult> {
   const accountId = options.accountId ?? null
   // Before anything is sent: a NUL or a newline in a header makes fetch throw a message with the value in it.
@@ -211,12 +211,14 @@ export async function setupMintingCredential(
     },
     secret,
   )
-  appendAudit(vault.paths.audit, {
-    event: 'setup',
+  options.onEvent?.({
+    type: 'setup',
+    time: new Date().toISOString(),
     token: record.name,
-    fingerprint: record.fingerprint,
     tokenId: record.tokenId,
-    detail: `${owner}-owned minting credential${previous.length > 0 ? ' (replaced the previous one)' : ''}`,
+    fingerprint: record.fingerprint,
+    owner,
+    replaced: previous.map((old) => old.fingerprint),
   })
   return { record, owner, replaced: previous, defaultAccount }
 }

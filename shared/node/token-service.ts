@@ -8,10 +8,9 @@ import { DEFAULT_NAME_PREFIX, type SettingsInput } from '../common/guards'
 import type { TokenEvent } from '../common/events'
 import type { State } from '../common/state'
 import { parseTokenName, slugifyTokenNameSegment } from '../common/token-name'
-import { appendAudit } from './audit'
 import { CloudflareApiError, type ApiTokenInfo, type TokenApi } from './cloudflare'
 import { findMintingRecord, NoMintingCredentialError, openMintingClient, type MintingClientOptions } from './minting-credential'
-import { intentTokens, isExpired, recordedIds, type ForeignToken } from './ownership'
+import { intentTokens, isExpired, recordedIds, type ForeignToken } from './reaper/plan'
 import { isMintedRecord, ownerMismatch } from './token-records'
 import type { Vault } from './vault'
 
@@ -85,7 +84,7 @@ export async function revokeToken(
       )
     }
     await vault.removeLocal(name)
-    appendAudit(vault.paths.audit, { event: 'removed', token: name, fingerprint: record.fingerprint, detail: 'revoke of a dashboard token' })
+    options.onEvent?.({ type: 'removed', time: new Date().toISOString(), token: name, tokenId: record.tokenId, fingerprint: record.fingerprint, via: 'revoke' })
     return 'forgotten-locally'
   }
 
@@ -109,10 +108,10 @@ export async function revokeToken(
         '(the tray app or `cfwrap --daemon` also retries temporary tokens).',
     )
   }
-  // Audit first: the deletion on Cloudflare is done, a kill before the record goes must not lose its line.
-  appendAudit(vault.paths.audit, { event: 'deleted', token: name, tokenId: record.tokenId, fingerprint: record.fingerprint, detail: 'revoked' })
-  await vault.forget(name, { tokenId: record.tokenId })
+  // Announced first (the event bus writes the audit line): the deletion on Cloudflare is done, a kill
+  // before the record goes must not lose its line.
   options.onEvent?.({ type: 'deleted', time: new Date().toISOString(), token: name, tokenId: record.tokenId, fingerprint: record.fingerprint, reason: 'revoked', lateMs: null })
+  await vault.forget(name, { tokenId: record.tokenId })
   return alreadyGone ? 'already-gone' : 'deleted'
 }
 
@@ -195,12 +194,7 @@ export async function revokeAllTokens(vault: Vault, options: MintingClientOption
       }
     }),
   )
-  appendAudit(vault.paths.audit, {
-    event: 'revoke-all',
-    detail:
-      `${deleted.length} deleted on Cloudflare, ${alreadyGone.length} already gone, ${failures.size} failed` +
-      (foreign.length > 0 ? `; left alone (not this vault's): ${foreign.map((token) => `${token.name} (${token.id})`).join(', ')}` : ''),
-  })
+  options.onEvent?.({ type: 'revoke-all', time: new Date().toISOString(), deleted: deleted.length, alreadyGone: alreadyGone.length, failed: failures.size, foreign })
   // Locally: every minted record whose token is confirmed gone (pending ones too, when the list worked).
   let forgotten = 0
   const failedNames = new Set([...failures.keys()].map((id) => targets.get(id)))

@@ -3,6 +3,7 @@
  * over real HTTP, the real keychain (the tests run under scripts/with-keyring.mjs), and a temp
  * folder the tests can watch for leaks.
  */
+import { serveRequest } from '../../shared/node/ipc-adapter'
 import { mkdirSync, mkdtempSync, realpathSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -47,7 +48,7 @@ export async function startCoreHarness(options: { setupMinting?: boolean } = {})
   const core = await createCore({ env })
   await core.start()
   if (options.setupMinting) {
-    const result = await core.call('setupMinting', { secret: minting.value })
+    const result = await serveRequest(core, 'setupMinting', { secret: minting.value })
     if (!result.ok) throw new Error(`setupMinting failed: ${result.error}`)
   }
   return {

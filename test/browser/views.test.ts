@@ -1,3 +1,4 @@
+import { serveRequest } from '../../shared/node/ipc-adapter'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
@@ -27,7 +28,7 @@ async function htmlOfEveryView(page: Page): Promise<string[]> {
 
 /** Mints a token through the core (the form itself is covered by mint-lifecycle.test.ts). */
 async function mintThroughCore(harness: CoreHarness, project: string): Promise<{ name: string; secret: string }> {
-  const result = await harness.core.call('mint', { template: 'workers-deploy', project, env: 'prod', ttlSeconds: 3600, accountId: harness.fake.account.id })
+  const result = await serveRequest(harness.core, 'mint', { template: 'workers-deploy', project, env: 'prod', ttlSeconds: 3600, accountId: harness.fake.account.id })
   if (!result.ok) throw new Error(`mint failed: ${result.error}`)
   const token = harness.fake.tokensAlive().find((candidate) => candidate.name === result.value.name)
   if (!token) throw new Error('the fake API has no such token')
@@ -73,7 +74,7 @@ describe('the window over the real core', () => {
     // The field is emptied and the secret is in no view's HTML.
     expect(await page.getByLabel('Replace with another token').inputValue()).toBe('')
     for (const html of await htmlOfEveryView(page)) expect(html).not.toContain(secret)
-    expect(JSON.stringify(harness.core.snapshot())).not.toContain(secret)
+    expect(JSON.stringify(harness.core.currentSnapshot())).not.toContain(secret)
 
     await page.getByRole('tab', { name: /Settings/ }).click()
     await page.screenshot({ path: join(SCREENSHOT_DIR, 'settings-minting-verified-light.png'), fullPage: true })
@@ -133,7 +134,7 @@ describe('the window over the real core', () => {
     await page.emulateMedia({ colorScheme: 'light' })
 
     // A notification click lands on the finding: view switched, card marked and focused.
-    const findingId = harness.core.snapshot().findings.find((item) => item.finding.file === envFile)?.id
+    const findingId = harness.core.currentSnapshot().findings.find((item) => item.finding.file === envFile)?.id
     expect(findingId).toBeDefined()
     await page.getByRole('tab', { name: /Tokens/ }).click()
     await window.navigate({ view: 'findings', item: findingId as string })
@@ -223,5 +224,8 @@ describe('the window over the real core', () => {
     expect(await page.getByRole('alert').first().textContent()).toMatch(/state file was damaged and no good copy was at hand/)
     expect(harness.fake.getToken(other.id)).toBeDefined()
     await page.screenshot({ path: join(SCREENSHOT_DIR, 'tokens-foreign-light.png'), fullPage: true })
+    // A load problem is a state of the whole app, not of one view: it stays above every view.
+    await page.getByRole('tab', { name: /Settings/ }).click()
+    expect(await page.locator('[data-problem="damaged"]').textContent()).toMatch(/state file was damaged/)
   })
 })

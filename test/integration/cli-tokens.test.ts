@@ -10,7 +10,7 @@ import { TokenEventSchema, type TokenEvent } from '../../shared/common/events'
 import { fingerprint } from '../../shared/common/fingerprint'
 import { cliEnv, runCli, startCli, type CliResult } from '../support/cli'
 import { PermissionScope } from '../support/fake-cloudflare'
-import { consistencyProblems, makeWorld, seedMintedToken, waitFor, type TokenWorld } from '../support/token-harness'
+import { consistencyProblems, expectSettled, makeWorld, seedMintedToken, waitFor, type TokenWorld } from '../support/token-harness'
 
 let world: TokenWorld | null = null
 const daemons: ReturnType<typeof startCli>[] = []
@@ -324,7 +324,7 @@ describe('--daemon', () => {
     const deleteRequest = world.fake.requests.find((request) => request.method === 'DELETE' && request.path.endsWith(record?.tokenId as string))
     expect((deleteRequest?.at as number) - Date.parse(record?.expiresAt as string)).toBeLessThanOrEqual(2000)
     expect(world.fake.getToken(record?.tokenId as string)).toBeUndefined()
-    expect(await consistencyProblems(world.vault, [name])).toEqual([])
+    await expectSettled(world.vault, [name])
 
     daemon.kill('SIGTERM')
     const code = await new Promise<number | null>((resolve) => daemon.once('close', (status) => resolve(status)))

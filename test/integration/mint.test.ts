@@ -7,7 +7,8 @@ import type { TokenEvent } from '../../shared/common/events'
 import { fingerprint } from '../../shared/common/fingerprint'
 import { TEMPLATES, type TokenTemplate } from '../../shared/common/templates'
 import { CloudflareClient, PermissionGroupCache } from '../../shared/node/cloudflare'
-import { mintToken, MintRefusedError, uniqueTokenName } from '../../shared/node/mint'
+import { auditSubscriber } from '../../shared/node/audit'
+import { mintToken, MintRefusedError, planMint, uniqueTokenName } from '../../shared/node/mint'
 import { findMintingRecord, setupMintingCredential } from '../../shared/node/minting-credential'
 import { PERMISSION_GROUP_CATALOG, PermissionScope, type RecordedRequest } from '../support/fake-cloudflare'
 import { consistencyProblems, makeWorld, mintRequest, TEST_SETTINGS, type TokenWorld } from '../support/token-harness'
@@ -54,7 +55,7 @@ function expectedPolicies(template: TokenTemplate, accountId: string): Array<{ r
 describe('minting credential (--setup)', () => {
   it('verifies a user token at /user/tokens/verify, checks it can manage tokens, stores it with role minting', async () => {
     world = await makeWorld({ skipSetup: true })
-    const { record, owner } = await setupMintingCredential(world.vault, world.minting.value, { env: world.env })
+    const { record, owner } = await setupMintingCredential(world.vault, world.minting.value, { env: world.env, onEvent: auditSubscriber(world.vault.paths.audit) })
     expect(owner).toBe('user')
     expect(record).toMatchObject({ role: 'minting', source: 'setup', tokenId: world.minting.id, fingerprint: fingerprint(world.minting.value) })
     const paths = world.fake.requests.map((request) => `${request.method} ${request.path}`)
@@ -106,8 +107,7 @@ describe('mintToken', () => {
     const result = await mintToken({
       vault: world.vault,
       api,
-      settings: TEST_SETTINGS,
-      request: mintRequest(world, { template: template.name, ttlSeconds: 600, zoneId: ZONE_ID, bucket: 'assets', project: `p-${template.name}` }),
+      plan: planMint(mintRequest(world, { template: template.name, ttlSeconds: 600, zoneId: ZONE_ID, bucket: 'assets', project: `p-${template.name}` }), TEST_SETTINGS),
     })
     const [create, ...more] = creates(world.fake.requests)
     expect(more).toEqual([])
@@ -141,7 +141,7 @@ describe('mintToken', () => {
     new PermissionGroupCache(cacheFile).invalidate(world.fake.url)
     world.fake.clearRequests()
     const api = await world.api()
-    await mintToken({ vault: world.vault, api, settings: TEST_SETTINGS, request: mintRequest(world, { template: 'read-only' }) })
+    await mintToken({ vault: world.vault, api, plan: planMint(mintRequest(world, { template: 'read-only' }), TEST_SETTINGS) })
     const lookups = world.fake.requests.filter((request) => request.path.endsWith('/permission_groups'))
     expect(lookups.map((request) => request.query).sort((a, b) => String(a.name).localeCompare(String(b.name)))).toEqual([
       { name: 'Account Analytics Read', scope: PermissionScope.account },
@@ -154,7 +154,7 @@ describe('mintToken', () => {
     expect(existsSync(cacheFile)).toBe(true)
 
     world.fake.clearRequests()
-    await mintToken({ vault: world.vault, api, settings: TEST_SETTINGS, request: mintRequest(world, { template: 'read-only', env: 'prod' }) })
+    await mintToken({ vault: world.vault, api, plan: planMint(mintRequest(world, { template: 'read-only', env: 'prod' }), TEST_SETTINGS) })
     const fresh = await CloudflareClient.create({
       apiToken: world.minting.value,
       owner: 'user',
@@ -167,13 +167,13 @@ describe('mintToken', () => {
 
   it('mints account-owned tokens at the account path with an account minting credential', async () => {
     world = await makeWorld({ owner: 'account' })
-    const result = await mintToken({ vault: world.vault, api: await world.api(), settings: TEST_SETTINGS, request: mintRequest(world) })
+    const result = await mintToken({ vault: world.vault, api: await world.api(), plan: planMint(mintRequest(world), TEST_SETTINGS) })
     expect(creates(world.fake.requests).map((request) => request.path)).toEqual([`/accounts/${world.fake.account.id}/tokens`])
     expect(result.record.owner).toBe('account')
     expect(world.fake.getToken(result.record.tokenId as string)?.owner).toEqual({ account: world.fake.account.id })
     expect(world.fake.getToken(result.record.tokenId as string)?.value.startsWith('cfat_')).toBe(true)
     await expect(
-      mintToken({ vault: world.vault, api: await world.api(), settings: TEST_SETTINGS, request: mintRequest(world, { accountId: 'ab'.repeat(16) }) }),
+      mintToken({ vault: world.vault, api: await world.api(), plan: planMint(mintRequest(world, { accountId: 'ab'.repeat(16) }), TEST_SETTINGS) }),
     ).rejects.toThrow(/owned by account .* can only mint tokens for that account/)
   })
 
@@ -182,8 +182,8 @@ describe('mintToken', () => {
     const api = await world.api()
     const steps: string[] = []
     const events: TokenEvent[] = []
-    const first = await mintToken({ vault: world.vault, api, settings: TEST_SETTINGS, request: mintRequest(world), onStep: (step) => steps.push(step), onEvent: (e) => events.push(e) })
-    const second = await mintToken({ vault: world.vault, api, settings: TEST_SETTINGS, request: mintRequest(world) })
+    const first = await mintToken({ vault: world.vault, api, plan: planMint(mintRequest(world), TEST_SETTINGS), onStep: (step) => steps.push(step), onEvent: (e) => events.push(e) })
+    const second = await mintToken({ vault: world.vault, api, plan: planMint(mintRequest(world), TEST_SETTINGS) })
     expect(steps).toEqual(['intent-recorded', 'created', 'secret-stored', 'activated'])
     expect(events).toEqual([expect.objectContaining({ type: 'minted', token: first.record.name, tokenId: first.record.tokenId, fingerprint: first.record.fingerprint })])
     expect(first.record.name).toBe('cfwrap:demo:dev:workers-deploy:tester')
@@ -194,7 +194,7 @@ describe('mintToken', () => {
 
   it('mints a permanent token only when asked, without expires_on', async () => {
     world = await makeWorld()
-    const result = await mintToken({ vault: world.vault, api: await world.api(), settings: TEST_SETTINGS, request: mintRequest(world, { ttlSeconds: undefined, permanent: true }) })
+    const result = await mintToken({ vault: world.vault, api: await world.api(), plan: planMint(mintRequest(world, { ttlSeconds: undefined, permanent: true }), TEST_SETTINGS) })
     expect((creates(world.fake.requests)[0]?.body as CreateBody).expires_on).toBeUndefined()
     expect(result.record).toMatchObject({ temporary: false, expiresAt: null })
     expect(result.warnings.join(' ')).toMatch(/never expires/)
@@ -203,14 +203,14 @@ describe('mintToken', () => {
   it('refuses guard violations before any request, with every reason', async () => {
     world = await makeWorld()
     world.fake.clearRequests()
-    const attempt = mintToken({
-      vault: world.vault,
-      api: await world.api(),
-      settings: TEST_SETTINGS,
-      request: mintRequest(world, { template: 'dns-edit', ttlSeconds: 5, accountId: undefined }),
-    })
-    await expect(attempt).rejects.toBeInstanceOf(MintRefusedError)
-    const refusal = (await attempt.catch((error: MintRefusedError) => error)) as MintRefusedError
+    let refusal: unknown
+    try {
+      planMint(mintRequest(world, { template: 'dns-edit', ttlSeconds: 5, accountId: undefined }), TEST_SETTINGS)
+    } catch (error) {
+      refusal = error
+    }
+    // A refused request never gets a plan, and mintToken takes nothing else: nothing can be sent.
+    if (!(refusal instanceof MintRefusedError)) throw new Error('expected a MintRefusedError')
     expect(refusal.refusals.map((r) => r.rule).sort()).toEqual(['resource-required', 'ttl-bounds'])
     expect(world.fake.requests).toEqual([])
     expect(await world.vault.list()).toHaveLength(1)
@@ -220,9 +220,9 @@ describe('mintToken', () => {
     world = await makeWorld({ fake: { userTokenQuota: 3 } })
     const api = await world.api()
     // The minting credential itself is the first of the three.
-    await mintToken({ vault: world.vault, api, settings: TEST_SETTINGS, request: mintRequest(world, { env: 'a' }) })
-    await mintToken({ vault: world.vault, api, settings: TEST_SETTINGS, request: mintRequest(world, { env: 'b' }) })
-    const failed = mintToken({ vault: world.vault, api, settings: TEST_SETTINGS, request: mintRequest(world, { env: 'c' }) })
+    await mintToken({ vault: world.vault, api, plan: planMint(mintRequest(world, { env: 'a' }), TEST_SETTINGS) })
+    await mintToken({ vault: world.vault, api, plan: planMint(mintRequest(world, { env: 'b' }), TEST_SETTINGS) })
+    const failed = mintToken({ vault: world.vault, api, plan: planMint(mintRequest(world, { env: 'c' }), TEST_SETTINGS) })
     await expect(failed).rejects.toThrow(/quota is used up.*expired tokens count until deleted.*cfwrap --reap/)
     const names = (await world.vault.list()).map((token) => token.name)
     expect(names).not.toContain('cfwrap:demo:c:workers-deploy:tester')
@@ -232,7 +232,7 @@ describe('mintToken', () => {
   it('after a 5xx on create, checks by name that nothing was made and drops the intent', async () => {
     world = await makeWorld()
     world.fake.faults.serverError({ method: 'POST', count: 1 })
-    await expect(mintToken({ vault: world.vault, api: await world.api(), settings: TEST_SETTINGS, request: mintRequest(world) })).rejects.toThrow(/was not created/)
+    await expect(mintToken({ vault: world.vault, api: await world.api(), plan: planMint(mintRequest(world), TEST_SETTINGS) })).rejects.toThrow(/was not created/)
     expect(world.fake.requests.some((request) => request.method === 'GET' && request.path === '/user/tokens')).toBe(true)
     expect((await world.vault.list()).map((token) => token.role)).toEqual(['minting'])
     expect(world.fake.listTokens().map((token) => token.name)).toEqual(['dashboard minting token'])
@@ -240,8 +240,10 @@ describe('mintToken', () => {
 
   it('never puts the secret in the state file, the audit log or an error', async () => {
     world = await makeWorld()
-    const result = await mintToken({ vault: world.vault, api: await world.api(), settings: TEST_SETTINGS, request: mintRequest(world) })
+    // With the audit log subscribed, as the service wires it: its line for the mint must not carry the secret either.
+    const result = await mintToken({ vault: world.vault, api: await world.api(), plan: planMint(mintRequest(world), TEST_SETTINGS), onEvent: auditSubscriber(world.vault.paths.audit) })
     const secret = await world.vault.readSecret(result.record.name)
+    expect(readFileSync(join(world.home, 'audit.jsonl'), 'utf8')).toContain('"event":"minted"')
     for (const file of ['state.json', 'audit.jsonl']) expect(readFileSync(join(world.home, file), 'utf8')).not.toContain(secret)
     expect(JSON.stringify(result)).not.toContain(secret)
     expect(toCloudflareTimestamp(new Date(result.record.expiresAt as string))).toBe((creates(world.fake.requests).at(-1)?.body as CreateBody).expires_on)

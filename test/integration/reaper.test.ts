@@ -4,7 +4,8 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { readFileSync } from 'node:fs'
 import { afterEach, describe, expect, it } from 'vitest'
 import type { TokenEvent } from '../../shared/common/events'
-import { mintToken } from '../../shared/node/mint'
+import { auditSubscriber } from '../../shared/node/audit'
+import { mintToken, planMint } from '../../shared/node/mint'
 import { mintingApiProvider, setupMintingCredential } from '../../shared/node/minting-credential'
 import { Reaper, type ReaperOptions } from '../../shared/node/reaper'
 import { RequestGate } from '../../shared/node/request-gate'
@@ -12,6 +13,7 @@ import type { TokenRecord } from '../../shared/common/state'
 import { PermissionScope } from '../support/fake-cloudflare'
 import {
   consistencyProblems,
+  expectSettled,
   jumpingClock,
   makeWorld,
   mintRequest,
@@ -37,10 +39,15 @@ function makeReaper(target: TokenWorld, options: Partial<ReaperOptions> = {}) {
   const gate = new RequestGate({
     onPause: (retryAfterSeconds, until) => events.push({ type: 'rate-limited', time: new Date().toISOString(), retryAfterSeconds, until: new Date(until).toISOString() }),
   })
+  // As the service wires it: the audit log is a subscriber of the reaper's events.
+  const audit = auditSubscriber(target.vault.paths.audit)
   const reaper = new Reaper({
     vault: target.vault,
     api: mintingApiProvider(target.vault, { env: target.env, gate }),
-    onEvent: (event) => events.push(event),
+    onEvent: (event) => {
+      audit(event)
+      events.push(event)
+    },
     retryBaseMs: 100,
     retryMaxMs: 400,
     ...options,
@@ -85,7 +92,7 @@ describe('deleting at the deadline', () => {
       expect(await recordOf(world, record.name)).toBeUndefined()
     }
     for (const event of ofType(events, 'deleted')) expect(event.lateMs).toBeLessThanOrEqual(2000)
-    expect(await consistencyProblems(world.vault, [first.name, second.name, permanent.name])).toEqual([])
+    await expectSettled(world.vault, [first.name, second.name, permanent.name])
     expect(await recordOf(world, permanent.name)).toMatchObject({ status: 'active' })
     expect(world.fake.getToken(permanent.tokenId as string)).toBeDefined()
     const audit = readFileSync(world.vault.paths.audit, 'utf8')
@@ -118,7 +125,7 @@ describe('deleting at the deadline', () => {
     expect(result).toEqual({ deleted: 1, failed: 0 })
     expect(deletedNames(events)).toEqual([record.name])
     expect(ofType(events, 'delete-failed')).toEqual([])
-    expect(await consistencyProblems(world.vault, [record.name])).toEqual([])
+    await expectSettled(world.vault, [record.name])
     expect(await recordOf(world, record.name)).toBeUndefined()
   })
 })
@@ -164,7 +171,7 @@ describe('faults', () => {
     }
     expect(world.fake.requests.length).toBeLessThanOrEqual(10)
     expect(pastDeadlineOnFake(world, records.map((r) => r.name))).toEqual([])
-    expect(await consistencyProblems(world.vault, records.map((r) => r.name))).toEqual([])
+    await expectSettled(world.vault, records.map((r) => r.name))
   })
 
   it('5xx bursts: retries with backoff, keeps the failure visible meanwhile, then deletes', async () => {
@@ -192,7 +199,7 @@ describe('faults', () => {
     expect(attempts[4] as number - (attempts[3] as number)).toBeGreaterThan((attempts[1] as number) - (attempts[0] as number))
     expect(seenStatuses.some((status) => status.startsWith('delete-failed:'))).toBe(true)
     expect(pastDeadlineOnFake(world, [record.name])).toEqual([])
-    expect(await consistencyProblems(world.vault, [record.name])).toEqual([])
+    await expectSettled(world.vault, [record.name])
   })
 
   it('API unreachable across the deadline: nothing is lost, and the token is deleted once the API is back', async () => {
@@ -207,11 +214,11 @@ describe('faults', () => {
     expect(stored).toMatchObject({ status: 'delete-failed' })
     expect(stored?.lastError).toMatch(/cannot reach the Cloudflare API/)
     expect(stored?.attempts).toBeGreaterThanOrEqual(2)
-    expect(await consistencyProblems(world.vault, [record.name])).toEqual([])
+    await expectSettled(world.vault, [record.name])
     await world.fake.faults.up()
     await waitFor(() => deletedNames(events).includes(record.name), 5000, 'deletion after the outage')
     expect(pastDeadlineOnFake(world, [record.name])).toEqual([])
-    expect(await consistencyProblems(world.vault, [record.name])).toEqual([])
+    await expectSettled(world.vault, [record.name])
   })
 
   it('a 429 storm with retry-after: 0 costs a request per pause, not a request per token per millisecond', async () => {
@@ -264,7 +271,7 @@ describe('faults', () => {
     const clock = jumpingClock()
     world = await makeWorld({ fake: { now: clock.now } })
     const api = await world.api()
-    const a = await mintToken({ vault: world.vault, api, now: clock.now, settings: TEST_SETTINGS, request: mintRequest(world, { env: 'a', ttlSeconds: 3600 }) })
+    const a = await mintToken({ vault: world.vault, api, now: clock.now, plan: planMint(mintRequest(world, { env: 'a', ttlSeconds: 3600 }), TEST_SETTINGS) })
     const { reaper, events } = makeReaper(world, { now: clock.now })
     await reaper.start()
     expect(deletedNames(events)).toEqual([])
@@ -275,13 +282,13 @@ describe('faults', () => {
     await reaper.stop()
 
     // Without wake(): the periodic sweep notices the jump.
-    const b = await mintToken({ vault: world.vault, api, now: clock.now, settings: TEST_SETTINGS, request: mintRequest(world, { env: 'b', ttlSeconds: 3600 }) })
+    const b = await mintToken({ vault: world.vault, api, now: clock.now, plan: planMint(mintRequest(world, { env: 'b', ttlSeconds: 3600 }), TEST_SETTINGS) })
     const periodic = makeReaper(world, { now: clock.now, sweepIntervalMs: 200 })
     await periodic.reaper.start()
     clock.advance(2 * 60 * 60 * 1000)
     await waitFor(() => deletedNames(periodic.events).includes(b.record.name), 3000, 'deletion by the periodic sweep')
     expect(pastDeadlineOnFake(world, [b.record.name])).toEqual([])
-    expect(await consistencyProblems(world.vault, [a.record.name, b.record.name])).toEqual([])
+    await expectSettled(world.vault, [a.record.name, b.record.name])
   })
 
   it('quota reached: reaping expired orphans frees room, and minting works again', async () => {
@@ -290,12 +297,12 @@ describe('faults', () => {
       world.fake.seedToken({ name: `cfwrap:old:dev:workers-deploy:${owner}`, permissions: [{ name: 'Workers Scripts Write' }], expiresOn: Date.now() - 60_000 })
     }
     const api = await world.api()
-    await expect(mintToken({ vault: world.vault, api, settings: TEST_SETTINGS, request: mintRequest(world) })).rejects.toThrow(/quota.*cfwrap --reap/)
+    await expect(mintToken({ vault: world.vault, api, plan: planMint(mintRequest(world), TEST_SETTINGS) })).rejects.toThrow(/quota.*cfwrap --reap/)
     const { reaper, events } = makeReaper(world)
     const result = await reaper.reapOnce()
     expect(result.reconcile).toMatchObject({ ok: true, orphansDeleted: 3 })
     expect(ofType(events, 'orphan-deleted').map((event) => event.reason)).toEqual(['expired', 'expired', 'expired'])
-    const minted = await mintToken({ vault: world.vault, api, settings: TEST_SETTINGS, request: mintRequest(world) })
+    const minted = await mintToken({ vault: world.vault, api, plan: planMint(mintRequest(world), TEST_SETTINGS) })
     expect(minted.record.status).toBe('active')
   })
 })
@@ -307,7 +314,7 @@ describe('reconcile racing a mint', () => {
     // The create is slow to happen; the list is computed on arrival, before the create, and delivered after it.
     world.fake.faults.slow(1500, { method: 'POST', path: /^\/user\/tokens$/, count: 1 })
     world.fake.faults.slow(3000, { method: 'GET', path: /^\/user\/tokens$/, count: 1, answerFirst: true })
-    const minting = mintToken({ vault: world.vault, api, settings: TEST_SETTINGS, request: mintRequest(world) })
+    const minting = mintToken({ vault: world.vault, api, plan: planMint(mintRequest(world), TEST_SETTINGS) })
     await new Promise((resolve) => setTimeout(resolve, 300))
     const { reaper, events } = makeReaper(world)
     const [minted, result] = await Promise.all([minting, reaper.reconcile()])

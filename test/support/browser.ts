@@ -3,13 +3,14 @@
  * it on 127.0.0.1 with the same Content-Security-Policy the window declares, and open it in Debian's
  * Chromium (driven by playwright-core) with `window.cfwrap` backed by a core in the test process.
  */
+import { serveRequest } from '../../shared/node/ipc-adapter'
 import { createReadStream, existsSync, readFileSync, statSync } from 'node:fs'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { extname, join, normalize, resolve, sep } from 'node:path'
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
 import { build } from 'vite'
-import type { Channel, CoreSnapshot, Navigate } from '../../shared/common/ipc'
+import type { Channel, CoreSnapshot, Navigate, ServiceChannels } from '../../shared/common/ipc'
 import { CHANNELS } from '../../shared/common/ipc'
 import type { Core } from '../../shared/node/core-api'
 import electronViteConfig from '../../electron.vite.config'
@@ -106,7 +107,7 @@ export function launchChromium(): Promise<Browser> {
 }
 
 /** The part of the core the window needs. */
-export type WindowCore = Pick<Core, 'call' | 'subscribe'>
+export type WindowCore = ServiceChannels & Pick<Core, 'subscribe'>
 
 /** An open window over a core. */
 export interface OpenWindow {
@@ -121,8 +122,8 @@ export interface OpenWindow {
 
 /**
  * Opens the renderer at `url` with `window.cfwrap` installed before any of its scripts run. Each
- * command goes through a binding to `core.call` in this process (so the request is validated by the
- * core exactly as IPC requests are) and each snapshot the core publishes is pushed to the page's
+ * command goes through a binding to `serveRequest` in this process (the same generic adapter main's
+ * IPC handlers use, so each request is validated exactly as IPC requests are) and each snapshot the core publishes is pushed to the page's
  * listeners, like the preload's `onSnapshot`.
  */
 export async function openWindow(
@@ -148,7 +149,7 @@ export async function openWindow(
 
   await page.exposeBinding('__cfwrapCall', (_source, channel: string, request: unknown) => {
     if (!(CHANNELS as string[]).includes(channel)) return { ok: false, error: `unknown channel ${channel}` }
-    return core.call(channel as Channel, request)
+    return serveRequest(core, channel as Channel, request)
   })
   await page.addInitScript((channels: string[]) => {
     type Listener = (value: unknown) => void

@@ -1,8 +1,7 @@
-// A hand-written Core for unit tests of the Electron adapters, and builders of snapshot parts.
-// The real core is exercised by the integration tests; here only the shape of the calls matters.
-import { vi } from 'vitest'
-import type { Channel, CoreSnapshot, FindingView, Responses, Result, ShadowWarning, TokenView } from '../../shared/common/ipc'
-import type { Core, CoreEvent } from '../../shared/node/core-api'
+// A spy service for unit tests of the Electron adapters, and builders of snapshot parts. The real
+// core is exercised by the integration tests; here only the shape of the calls matters.
+import { vi, type Mock } from 'vitest'
+import { CHANNELS, type Channel, type CoreSnapshot, type FindingView, type ServiceChannels, type ShadowWarning, type TokenView } from '../../shared/common/ipc'
 
 /** A fixed instant the fixtures are relative to. */
 export const NOW = new Date('2026-03-01T12:00:00.000Z')
@@ -79,7 +78,7 @@ export function snapshot(overrides: Omit<Partial<CoreSnapshot>, 'settings'> & { 
     audit: [],
     events: [],
     foreign: [],
-    stateProblems: [],
+    problems: [],
     minting: { configured: true, name: 'cfwrap:minting', fingerprint: 'fedcba987654', owner: 'user', accountId: null },
     ...rest,
     settings: {
@@ -94,39 +93,23 @@ export function snapshot(overrides: Omit<Partial<CoreSnapshot>, 'settings'> & { 
   }
 }
 
-/** A Core whose `call` is a spy answering `{ ok: true, value: { channel, request } }`. */
-export function fakeCore(initial: CoreSnapshot = snapshot()): Core & {
-  call: ReturnType<typeof vi.fn>
-  emit(event: CoreEvent): void
-  publish(next: CoreSnapshot): void
-} {
-  let current = initial
-  const subscribers = new Set<(snapshot: CoreSnapshot) => void>()
-  const eventListeners = new Set<(event: CoreEvent) => void>()
-  const call = vi.fn(async <C extends Channel>(channel: C, request: unknown): Promise<Result<Responses[C]>> => {
-    return { ok: true, value: { channel, request } as unknown as Responses[C] }
-  })
-  return {
-    start: async () => undefined,
-    stop: async () => undefined,
-    snapshot: () => current,
-    subscribe(listener) {
-      subscribers.add(listener)
-      return () => subscribers.delete(listener)
-    },
-    onEvent(listener) {
-      eventListeners.add(listener)
-      return () => eventListeners.delete(listener)
-    },
-    call: call as unknown as Core['call'] & ReturnType<typeof vi.fn>,
-    sweepNow: async () => undefined,
-    liveTemporaryTokens: () => current.tokens.filter((token) => token.temporary).map((token) => token.name),
-    emit(event) {
-      for (const listener of eventListeners) listener(event)
-    },
-    publish(next) {
-      current = next
-      for (const listener of subscribers) listener(next)
-    },
+/**
+ * The window's side of the service as spies: each channel's method resolves to
+ * `{ channel, request }` (what it was called with), so a test sees exactly what the IPC adapter
+ * passed on. `calls` lists every call in order.
+ */
+export function fakeService(): ServiceChannels & { calls: { channel: Channel; request: unknown }[]; method(channel: Channel): Mock } {
+  const calls: { channel: Channel; request: unknown }[] = []
+  const methods = new Map<Channel, Mock>()
+  for (const channel of CHANNELS) {
+    methods.set(
+      channel,
+      vi.fn(async (request: unknown) => {
+        calls.push({ channel, request })
+        return { channel, request }
+      }),
+    )
   }
+  const service = Object.fromEntries(methods) as unknown as ServiceChannels
+  return Object.assign(service, { calls, method: (channel: Channel) => methods.get(channel) as Mock })
 }

@@ -8,7 +8,8 @@
  *
  * Reads CFWRAP_HOME and CLOUDFLARE_API_BASE_URL like the CLI. Exits 3 if the step was never reached.
  */
-import { mintToken } from '../../shared/node/mint'
+import { auditSubscriber } from '../../shared/node/audit'
+import { mintToken, planMint } from '../../shared/node/mint'
 import { mintingApiProvider, openMintingClient } from '../../shared/node/minting-credential'
 import { Reaper } from '../../shared/node/reaper'
 import { Vault } from '../../shared/node/vault'
@@ -28,8 +29,7 @@ async function main(): Promise<void> {
     await mintToken({
       vault,
       api,
-      settings: { namePrefix: 'cfwrap', defaultOwner: 'crash' },
-      request: { template: 'workers-deploy', project: 'crash', env: env ?? 'dev', owner: 'crash', ttlSeconds: 900, accountId },
+      plan: planMint({ template: 'workers-deploy', project: 'crash', env: env ?? 'dev', owner: 'crash', ttlSeconds: 900, accountId }, { namePrefix: 'cfwrap', defaultOwner: 'crash' }),
       onStep: (step) => {
         if (step === target) die()
       },
@@ -39,6 +39,8 @@ async function main(): Promise<void> {
     const reaper = new Reaper({
       vault,
       api: mintingApiProvider(vault),
+      // As in the daemon: the audit log hears the reaper's events.
+      onEvent: auditSubscriber(vault.paths.audit),
       onStep: (step, tokenName) => {
         if (step === target && tokenName === name) die()
       },

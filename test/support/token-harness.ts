@@ -158,3 +158,19 @@ export async function waitFor(condition: () => boolean | Promise<boolean>, timeo
     await new Promise((resolve) => setTimeout(resolve, 25))
   }
 }
+
+/**
+ * Asserts that the vault settles into a consistent state for `names` (see `consistencyProblems`).
+ * A `deleted` event means Cloudflare confirmed the deletion; the local secret and record go right
+ * after it, so a test that waited for the event waits here for that local part, at most `timeoutMs`.
+ */
+export async function expectSettled(vault: Vault, names: Iterable<string>, timeoutMs = 5000): Promise<void> {
+  const list = [...names]
+  const deadline = Date.now() + timeoutMs
+  let problems = await consistencyProblems(vault, list)
+  while (problems.length > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 25))
+    problems = await consistencyProblems(vault, list)
+  }
+  if (problems.length > 0) throw new Error(`the vault did not settle: ${problems.join('; ')}`)
+}

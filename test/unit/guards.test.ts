@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import {
   DEFAULT_AGENT_OWNER_PATTERN,
+  MintRequestSchema,
   SettingsSchema,
   checkMintRequest,
   isAgentOwner,
@@ -11,6 +12,7 @@ import {
   type Refusal,
   type SettingsInput,
 } from '../../shared/common/guards'
+import { describeIssues } from '../../shared/common/schema-issues'
 import { SCOPES } from '../../shared/common/templates'
 
 const ACCOUNT_ID = '0123456789abcdef0123456789abcdef'
@@ -378,14 +380,21 @@ describe('other refusals', () => {
     expect(refusal.message).toContain('"workers-deploy"')
   })
 
-  it('refuses a malformed request, naming the fields', () => {
-    const refusal = onlyRefusal(
-      check({ template: 'read-only', accountId: ACCOUNT_ID, ttl: 60 } as unknown as MintRequest),
-    )
-    expect(refusal.rule).toBe('invalid-request')
-    expect(refusal.message).toContain('unknown field ttl')
-    const wrongType = onlyRefusal(check({ template: 'read-only', ttlSeconds: '15m' } as unknown as MintRequest))
-    expect(wrongType.message).toContain('ttlSeconds should be a number')
+  it('a malformed request is stopped by the schema every surface parses with, naming the fields, not the values', () => {
+    const typo = MintRequestSchema.safeParse({ template: 'read-only', project: 'p', env: 'e', accountId: ACCOUNT_ID, ttl: 60 })
+    expect(typo.success).toBe(false)
+    expect(describeIssues(typo.error?.issues ?? [])).toContain('unknown field "ttl"')
+    const wrongType = MintRequestSchema.safeParse({ template: 'read-only', project: 'p', env: 'e', ttlSeconds: 'secret-looking-15m' })
+    const words = describeIssues(wrongType.error?.issues ?? [])
+    expect(words).toContain('ttlSeconds should be a number')
+    expect(words).not.toContain('secret-looking')
+  })
+
+  it('each refusal names the one request field to fix, so the window marks it without reading the message', () => {
+    expect(onlyRefusal(check({ template: 'read-only', accountId: ACCOUNT_ID, project: 'a:b' })).field).toBe('project')
+    expect(onlyRefusal(check({ template: 'read-only', accountId: undefined })).field).toBe('accountId')
+    expect(onlyRefusal(check({ template: 'read-only', accountId: ACCOUNT_ID, ttlSeconds: 5 })).field).toBe('ttlSeconds')
+    expect(onlyRefusal(check({ template: 'everything' })).field).toBe('template')
   })
 
   it('refuses a token name segment with ":" or a name over 120 characters', () => {

@@ -2,7 +2,8 @@ import { beforeEach, describe, expect, it, vi } from 'vitest'
 import { CHANNELS, channelName, type Channel } from '../../shared/common/ipc'
 import { UNTRUSTED_SENDER_ERROR, handleRequest, registerIpcHandlers, type TrustedRenderer } from '../../electron/main/ipc-main'
 import { RENDERER_ENTRY_URL, trustedRendererUrl } from '../../electron/main/security-policy'
-import { fakeCore } from '../support/fake-core'
+import { UserError } from '../../shared/common/errors'
+import { fakeService } from '../support/fake-core'
 import { ipcMain, resetElectronMock } from '../support/electron-mock'
 
 vi.mock('electron', () => import('../support/electron-mock'))
@@ -36,31 +37,30 @@ beforeEach(() => resetElectronMock())
 
 describe('registerIpcHandlers', () => {
   it('registers exactly one handler per channel of the contract, and removes them all again', () => {
-    const dispose = registerIpcHandlers(fakeCore(), trusted)
+    const dispose = registerIpcHandlers(fakeService(), trusted)
     expect([...ipcMain.handlers.keys()].sort()).toEqual(CHANNELS.map(channelName).sort())
     expect(ipcMain.handle).toHaveBeenCalledTimes(CHANNELS.length)
     // A second registration is refused by Electron (and by the stand-in), so there can never be a
     // second, unguarded handler for a channel.
-    expect(() => registerIpcHandlers(fakeCore(), trusted)).toThrow(/second handler/)
+    expect(() => registerIpcHandlers(fakeService(), trusted)).toThrow(/second handler/)
     dispose()
     expect(ipcMain.handlers.size).toBe(0)
   })
 
-  it('passes a valid request from our window to the core, parsed, and returns its result', async () => {
-    const core = fakeCore()
+  it('passes a valid request from our window to the service method of its channel, parsed, and returns its result', async () => {
+    const core = fakeService()
     registerIpcHandlers(core, trusted)
     const handler = ipcMain.handlers.get(channelName('revoke')) as (event: unknown, request: unknown) => Promise<unknown>
-    const result = await handler(fromOurWindow, { name: 'cfwrap:a:b:c:d', unexpected: 'dropped' })
-    expect(core.call).toHaveBeenCalledWith('revoke', { name: 'cfwrap:a:b:c:d' })
+    const result = await handler(fromOurWindow, { name: 'cfwrap:a:b:c:d' })
+    expect(core.calls).toEqual([{ channel: 'revoke', request: { name: 'cfwrap:a:b:c:d' } }])
     expect(result).toEqual({ ok: true, value: { channel: 'revoke', request: { name: 'cfwrap:a:b:c:d' } } })
   })
 
   it.each(CHANNELS)('accepts a valid %s request from our window', async (channel) => {
-    const core = fakeCore()
+    const core = fakeService()
     const result = await handleRequest(channel, fromOurWindow, VALID[channel], core, trusted)
     expect(result.ok).toBe(true)
-    expect(core.call).toHaveBeenCalledTimes(1)
-    expect(core.call.mock.calls[0]?.[0]).toBe(channel)
+    expect(core.calls.map((call) => call.channel)).toEqual([channel])
   })
 })
 
@@ -71,20 +71,22 @@ describe('the request gate', () => {
     ['not an object', 'snapshot', 'snapshot please'],
     ['null', 'revokeAll', null],
     ['an unknown mint field (strict schema)', 'mint', { template: 'workers-deploy', project: 'p', env: 'e', ttl: 900 }],
+    ['an unknown field on any channel (strict schemas)', 'revoke', { name: 'cfwrap:a:b:c:d', unexpected: 'x' }],
+    ['an unknown channel', 'constructor' as Channel, {}],
     ['an over-long name', 'revoke', { name: 'n'.repeat(121) }],
     ['a bad account id', 'updateSettings', { defaultAccountId: 'not-hex' }],
     ['a secret with spaces', 'setupMinting', { secret: 'a secret with spaces in it, long enough' }],
   ] as const)('refuses %s without reaching the core', async (_what, channel, request) => {
-    const core = fakeCore()
+    const core = fakeService()
     const result = await handleRequest(channel, fromOurWindow, request, core, trusted)
     expect(result.ok).toBe(false)
     if (!result.ok) expect(result.error).toMatch(new RegExp(`^Invalid ${channel} request: `))
-    expect(core.call).not.toHaveBeenCalled()
+    expect(core.calls).toEqual([])
   })
 
   it('never echoes a refused value, so a mistyped secret cannot end up in an error message', async () => {
     const secret = 'cfut_ThisIsNotValid because it has spaces'
-    const result = await handleRequest('setupMinting', fromOurWindow, { secret }, fakeCore(), trusted)
+    const result = await handleRequest('setupMinting', fromOurWindow, { secret }, fakeService(), trusted)
     expect(result.ok).toBe(false)
     expect(JSON.stringify(result)).not.toContain('cfut_')
   })
@@ -97,29 +99,31 @@ describe('the request gate', () => {
     ['a look-alike host', eventFrom(ourWebContents, 'app://cfwrap.evil/index.html')],
     ['a destroyed frame', { sender: ourWebContents as never, senderFrame: null as never }],
   ])('refuses %s without reaching the core', async (_what, event) => {
-    const core = fakeCore()
+    const core = fakeService()
     const result = await handleRequest('revokeAll', event, {}, core, trusted)
     expect(result).toEqual({ ok: false, error: UNTRUSTED_SENDER_ERROR })
-    expect(core.call).not.toHaveBeenCalled()
+    expect(core.calls).toEqual([])
   })
 
   it('refuses everything while there is no window', async () => {
-    const core = fakeCore()
+    const core = fakeService()
     const result = await handleRequest('snapshot', fromOurWindow, {}, core, { ...trusted, webContents: () => null })
     expect(result).toEqual({ ok: false, error: UNTRUSTED_SENDER_ERROR })
-    expect(core.call).not.toHaveBeenCalled()
+    expect(core.calls).toEqual([])
   })
 
   it('accepts the dev server only when it was given as trusted', async () => {
     const devEvent = eventFrom(ourWebContents, 'http://localhost:5173/')
-    expect((await handleRequest('snapshot', devEvent, {}, fakeCore(), trusted)).ok).toBe(false)
+    expect((await handleRequest('snapshot', devEvent, {}, fakeService(), trusted)).ok).toBe(false)
     const devTrusted = { ...trusted, isTrustedUrl: trustedRendererUrl('http://localhost:5173') }
-    expect((await handleRequest('snapshot', devEvent, {}, fakeCore(), devTrusted)).ok).toBe(true)
+    expect((await handleRequest('snapshot', devEvent, {}, fakeService(), devTrusted)).ok).toBe(true)
   })
 
-  it('turns a throwing core into { ok: false } with its message', async () => {
-    const core = fakeCore()
-    core.call.mockRejectedValueOnce(new Error('keychain is locked'))
-    expect(await handleRequest('snapshot', fromOurWindow, {}, core, trusted)).toEqual({ ok: false, error: 'keychain is locked' })
+  it('turns what the service throws into { ok: false } with one sentence: a UserError as it is, anything else as a bug', async () => {
+    const core = fakeService()
+    core.method('snapshot').mockRejectedValueOnce(new UserError('The keychain is locked; unlock it and try again.', 1, 'keychain'))
+    expect(await handleRequest('snapshot', fromOurWindow, {}, core, trusted)).toEqual({ ok: false, error: 'The keychain is locked; unlock it and try again.' })
+    core.method('snapshot').mockRejectedValueOnce(new TypeError('x is undefined'))
+    expect(await handleRequest('snapshot', fromOurWindow, {}, core, trusted)).toEqual({ ok: false, error: 'unexpected error: x is undefined' })
   })
 })

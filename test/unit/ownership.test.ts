@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest'
 import type { State, TokenRecord } from '../../shared/common/state'
 import type { ApiTokenInfo } from '../../shared/node/cloudflare'
-import { matchesIntent, planReconcile, type ReconcileInputs } from '../../shared/node/ownership'
+import { matchesIntent, planReconcile, type ReconcileInputs } from '../../shared/node/reaper/plan'
 
 const NOW = Date.parse('2026-12-02T10:00:00Z')
 const iso = (ms: number): string => new Date(ms).toISOString()

@@ -1,10 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it, vi, type Mock } from 'vitest'
-import { TEMPLATES } from '../../shared/common/templates'
+import { TEMPLATES, templatesInRecentOrder, withRecentTemplates, RECENT_TEMPLATES_KEPT } from '../../shared/common/templates'
+import { cfwrapCommandFor } from '../../shared/common/token-views'
 import {
   MAX_TOKENS_IN_MENU,
   buildTrayMenu,
-  cfwrapCommandFor,
-  templatesForMenu,
   timeLeftLabel,
   trayTitle,
   trayTooltip,
@@ -153,11 +152,20 @@ describe('buildTrayMenu', () => {
   })
 
   it('has no separator in the Mint submenu when nothing was used recently', () => {
-    const { recent, rest } = templatesForMenu([])
+    const { recent, rest } = templatesInRecentOrder([])
     expect(recent).toEqual([])
     expect(rest).toHaveLength(TEMPLATES.length)
     const mint = byId(buildTrayMenu(snapshot(), NOW, handlers(), { startAtLogin: false }), 'mint').submenu ?? []
     expect(mint.some((item) => item.type === 'separator')).toBe(false)
+  })
+
+  it('keeps one recently-used list: every template of a mint, newest first, no repeats, at most RECENT_TEMPLATES_KEPT', () => {
+    expect(withRecentTemplates(['read-only', 'kv-write'], ['workers-deploy', 'kv-write'])).toEqual(['workers-deploy', 'kv-write', 'read-only'])
+    const many = TEMPLATES.map((template) => template.name)
+    expect(withRecentTemplates(many, ['queues'])).toHaveLength(RECENT_TEMPLATES_KEPT)
+    expect(withRecentTemplates(many, ['queues'])[0]).toBe('queues')
+    // Unknown names (an older version's templates) are kept in the list but never shown.
+    expect(templatesInRecentOrder(['gone-template', 'dns-edit', 'dns-edit']).recent.map((template) => template.name)).toEqual(['dns-edit'])
   })
 
   it('counts findings and opens the Findings view', () => {
@@ -248,6 +256,22 @@ describe('time left, tooltip and title', () => {
   it('puts the number of problems in the macOS title, and nothing when all is quiet', () => {
     expect(trayTitle(snapshot())).toBe('')
     expect(trayTitle(snapshot({ findings: [findingView('f1', '/a', 1)], shadows: [shadowWarning('s1')] }))).toBe('⚠ 2')
+  })
+
+  it('puts load problems first in the menu, each with its sentence as the tooltip, and counts the serious ones', () => {
+    const h = handlers()
+    const problems = [
+      { kind: 'keychain' as const, message: 'The keychain is locked: unlock it and try again.', file: null },
+      { kind: 'restored' as const, message: 'The state file was damaged and the last good state was written back.', file: '/x/state.json' },
+    ]
+    const menu = buildTrayMenu(snapshot({ problems }), NOW, h, { startAtLogin: false })
+    expect(menu.slice(0, 3).map((item) => item.label ?? item.type)).toEqual(['⚠ The keychain cannot be reached…', 'The state file was restored…', 'separator'])
+    expect(menu[0]?.toolTip).toBe('The keychain is locked: unlock it and try again.')
+    menu[0]?.click?.()
+    expect(h.open).toHaveBeenCalledWith()
+    expect(trayTooltip(snapshot({ problems }), NOW)).toBe('cfwrap — 0 tokens, 0 leaked secrets, 1 problem')
+    expect(trayTitle(snapshot({ problems }))).toBe('⚠ 1')
+    expect(buildTrayMenu(snapshot(), NOW, h, { startAtLogin: false })[0]?.id).toBe('open')
   })
 })
 

@@ -2,19 +2,18 @@ import { basename } from 'node:path'
 import { DurationParseError, parseDuration } from '../../../shared/common/duration'
 import { UsageError } from '../../../shared/common/errors'
 import { describeTokenEvent, type TokenEvent } from '../../../shared/common/events'
-import { checkMintRequest, type MintRequest } from '../../../shared/common/guards'
-import type { TokenRecord } from '../../../shared/common/state'
+import { MintRequestSchema, type MintRequest } from '../../../shared/common/guards'
+import { describeIssues } from '../../../shared/common/schema-issues'
 import { slugifyTokenNameSegment } from '../../../shared/common/token-name'
-import { mintToken, MintRefusedError } from '../../../shared/node/mint'
-import { mintingApiProvider, NoMintingCredentialError, openMintingClient, setupMintingCredential } from '../../../shared/node/minting-credential'
-import { Reaper } from '../../../shared/node/reaper'
-import { RequestGate } from '../../../shared/node/request-gate'
+import { MintRefusedError } from '../../../shared/node/mint'
+import { NoMintingCredentialError } from '../../../shared/node/minting-credential'
 import { isMintedRecord } from '../../../shared/node/token-records'
-import { mintSettings, revokeAllTokens, revokeToken, rotationAdvice } from '../../../shared/node/token-service'
+import { rotationAdvice } from '../../../shared/node/token-service'
 import { Vault } from '../../../shared/node/vault'
 import { CloudflareIdArg, optionValue, TokenNameArg, type Invocation } from '../args'
 import { printError, printWarning, relativeTime } from '../output'
 import { readSecretFromStdin } from '../read-secret'
+import { openService } from '../service'
 
 /** `--setup`, `--mint`, `--revoke`, `--revoke-all`, `--reap`. */
 export async function tokenCommand(invocation: Invocation): Promise<number> {
@@ -38,16 +37,15 @@ export async function tokenCommand(invocation: Invocation): Promise<number> {
 
 /** `cfwrap --setup [--account ID]`: checks and stores the minting credential (secret from stdin). */
 async function setupCommand(invocation: Invocation): Promise<number> {
-  const accountId = optionValue(invocation, '--account', CloudflareIdArg) ?? null
-  const vault = Vault.open()
+  const accountId = optionValue(invocation, '--account', CloudflareIdArg)
   const secret = await readSecretFromStdin('Paste the minting token (API Tokens Write; input hidden): ')
-  const { record, owner, replaced, defaultAccount } = await setupMintingCredential(vault, secret, { accountId })
+  const { minting, replaced, defaultAccount } = await openService().setupMinting({ secret, ...(accountId ? { accountId } : {}) })
   const whose =
-    owner === 'account'
-      ? `account-owned, account ${record.accountId}`
-      : `user-owned${record.accountId ? `, default account ${record.accountId}${defaultAccount === 'derived' ? ' (the only one it sees)' : ''}` : ''}`
+    minting.owner === 'account'
+      ? `account-owned, account ${minting.accountId}`
+      : `user-owned${minting.accountId ? `, default account ${minting.accountId}${defaultAccount === 'derived' ? ' (the only one it sees)' : ''}` : ''}`
   process.stdout.write(
-    `stored the minting credential as ${record.name} (${whose}, fingerprint ${record.fingerprint}). ` +
+    `stored the minting credential as ${minting.name} (${whose}, fingerprint ${minting.fingerprint}). ` +
       'cfwrap uses it only to mint and delete tokens; it is never injected into commands.\n',
   )
   if (typeof defaultAccount === 'object') {
@@ -56,9 +54,9 @@ async function setupCommand(invocation: Invocation): Promise<number> {
         "(the id is on the dashboard's Account Home, or shown by `wrangler whoami`); cfwrap remembers it as the default.\n",
     )
   }
-  for (const old of replaced) {
-    if (old.fingerprint !== record.fingerprint) {
-      process.stdout.write(`It replaces the previous minting credential (fingerprint ${old.fingerprint ?? '-'}); delete that one in the dashboard if nothing else uses it.\n`)
+  for (const fingerprint of replaced) {
+    if (fingerprint !== minting.fingerprint) {
+      process.stdout.write(`It replaces the previous minting credential (fingerprint ${fingerprint ?? '-'}); delete that one in the dashboard if nothing else uses it.\n`)
     }
   }
   return 0
@@ -71,11 +69,8 @@ function stringOption(invocation: Invocation, flag: string): string | undefined 
   return typeof value === 'string' ? value : undefined
 }
 
-/** `cfwrap --mint TEMPLATE --ttl DURATION [...]`: prints the new token's name and deadline, never its secret. */
-async function mintCommand(invocation: Invocation): Promise<number> {
-  const nameOnly = invocation.options['--name-only'] === true
-  const json = invocation.options['--json'] === true
-  if (nameOnly && json) throw new UsageError('--name-only and --json exclude each other.')
+/** The mint request of `cfwrap --mint`: the options as given, the project defaulting to this directory's name. */
+function mintRequestOf(invocation: Invocation): MintRequest {
   const ttlText = stringOption(invocation, '--ttl')
   let ttlSeconds: number | undefined
   if (ttlText !== undefined) {
@@ -86,89 +81,61 @@ async function mintCommand(invocation: Invocation): Promise<number> {
       throw error
     }
   }
-
-  const vault = Vault.open()
-  const state = await vault.readState()
-  const minting = state.tokens.find((token) => token.role === 'minting' && token.status === 'active')
-  const settings = mintSettings(state)
-  const accountId = stringOption(invocation, '--account') ?? minting?.accountId ?? state.settings?.defaultAccountId
-  const request: MintRequest = {
-    template: invocation.options['--mint'] as string,
+  const optional = (flag: string, field: keyof MintRequest) => (stringOption(invocation, flag) !== undefined ? { [field]: stringOption(invocation, flag) } : {})
+  const request = MintRequestSchema.safeParse({
+    template: invocation.options['--mint'],
     project: stringOption(invocation, '--project') ?? slugifyTokenNameSegment(basename(process.cwd())) ?? 'project',
     env: stringOption(invocation, '--env') ?? 'dev',
     ...(ttlSeconds !== undefined ? { ttlSeconds } : {}),
     ...(invocation.options['--permanent'] === true ? { permanent: true } : {}),
-    ...(stringOption(invocation, '--owner') !== undefined ? { owner: stringOption(invocation, '--owner') } : {}),
-    ...(stringOption(invocation, '--prefix') !== undefined ? { prefix: stringOption(invocation, '--prefix') } : {}),
-    ...(accountId ? { accountId } : {}),
-    ...(stringOption(invocation, '--zone') !== undefined ? { zoneId: stringOption(invocation, '--zone') } : {}),
-    ...(stringOption(invocation, '--bucket') !== undefined ? { bucket: stringOption(invocation, '--bucket') } : {}),
-    ...(stringOption(invocation, '--jurisdiction') !== undefined ? { jurisdiction: stringOption(invocation, '--jurisdiction') } : {}),
+    ...optional('--owner', 'owner'),
+    ...optional('--prefix', 'prefix'),
+    ...optional('--account', 'accountId'),
+    ...optional('--zone', 'zoneId'),
+    ...optional('--bucket', 'bucket'),
+    ...optional('--jurisdiction', 'jurisdiction'),
     ...(invocation.options['--allow-admin-for-agent'] === true ? { allowAdminForAgent: true } : {}),
-  }
+  })
+  if (!request.success) throw new UsageError(`--mint: ${describeIssues(request.error.issues)}.`)
+  return request.data
+}
 
-  // The guards first: a refused request needs neither the credential nor the network.
-  const check = checkMintRequest(request, settings)
-  if (!check.ok) {
-    const code = printRefusals(check.refusals.map((refusal) => refusal.message))
-    if (!accountId && check.refusals.some((refusal) => refusal.rule === 'resource-required' && / account id /.test(refusal.message))) {
+/** `cfwrap --mint TEMPLATE --ttl DURATION [...]`: prints the new token's name and deadline, never its secret. */
+async function mintCommand(invocation: Invocation): Promise<number> {
+  const nameOnly = invocation.options['--name-only'] === true
+  const json = invocation.options['--json'] === true
+  if (nameOnly && json) throw new UsageError('--name-only and --json exclude each other.')
+  const request = mintRequestOf(invocation)
+  let minted
+  try {
+    minted = await openService().mint(request)
+  } catch (error) {
+    if (!(error instanceof MintRefusedError)) throw error
+    for (const refusal of error.refusals) printError(refusal.message)
+    if (request.accountId === undefined && error.refusals.some((refusal) => refusal.rule === 'resource-required' && refusal.field === 'accountId')) {
       printError(`give it as \`cfwrap --mint ${request.template} --account ID …\`; the first account you give is remembered as the default.`)
     }
-    return code
+    return 1
   }
-  if (!minting) throw new NoMintingCredentialError()
-
-  const api = await openMintingClient(vault)
-  let result
-  try {
-    result = await mintToken({ vault, api, request, settings })
-  } catch (error) {
-    if (error instanceof MintRefusedError) return printRefusals(error.refusals.map((refusal) => refusal.message))
-    throw error
-  }
-  const { record } = result
-  for (const warning of result.warnings) printWarning(`cfwrap: warning: ${warning}`)
-  const givenAccount = stringOption(invocation, '--account')
-  if (givenAccount && !minting.accountId && !state.settings?.defaultAccountId) {
-    // Asked once: the account given to the first mint becomes the default for the next ones.
-    await vault.update((current) => {
-      current.settings = { ...current.settings, defaultAccountId: givenAccount.toLowerCase() }
-    })
-    process.stderr.write(`cfwrap: account ${givenAccount.toLowerCase()} is now the default for \`cfwrap --mint\`.\n`)
-  }
+  for (const warning of minted.warnings) printWarning(`cfwrap: warning: ${warning}`)
+  if (minted.rememberedAccount) process.stderr.write(`cfwrap: account ${minted.rememberedAccount} is now the default for \`cfwrap --mint\`.\n`)
   if (nameOnly) {
-    process.stdout.write(`${record.name}\n`)
+    process.stdout.write(`${minted.name}\n`)
   } else if (json) {
-    process.stdout.write(
-      `${JSON.stringify({
-        name: record.name,
-        tokenId: record.tokenId,
-        fingerprint: record.fingerprint,
-        expiresAt: record.expiresAt,
-        temporary: record.temporary,
-        template: record.template,
-        accountId: record.accountId,
-        policies: result.policySummary,
-        warnings: result.warnings,
-      })}\n`,
-    )
+    const { rememberedAccount: _remembered, ...printed } = minted
+    process.stdout.write(`${JSON.stringify(printed)}\n`)
   } else {
-    const deadline = record.expiresAt
-      ? `deadline ${record.expiresAt} (${relativeTime(record.expiresAt)}): Cloudflare expires it then, and the tray app or \`cfwrap --daemon\` deletes it (\`cfwrap --reap\` cleans up otherwise)`
+    const deadline = minted.expiresAt
+      ? `deadline ${minted.expiresAt} (${relativeTime(minted.expiresAt)}): Cloudflare expires it then, and the tray app or \`cfwrap --daemon\` deletes it (\`cfwrap --reap\` cleans up otherwise)`
       : 'no deadline: it stays valid until you run `cfwrap --revoke` on it'
     process.stdout.write(
-      `minted ${record.name} (fingerprint ${record.fingerprint})\n` +
-        result.policySummary.map((line) => `  can: ${line}\n`).join('') +
+      `minted ${minted.name} (fingerprint ${minted.fingerprint})\n` +
+        minted.policies.map((line) => `  can: ${line}\n`).join('') +
         `  ${deadline}\n` +
-        `  use it: cfwrap --token ${record.name} <command>\n`,
+        `  use it: cfwrap --token ${minted.name} <command>\n`,
     )
   }
   return 0
-}
-
-function printRefusals(messages: string[]): number {
-  for (const message of messages) printError(message)
-  return 1
 }
 
 // ----- --revoke -----
@@ -176,7 +143,7 @@ function printRefusals(messages: string[]): number {
 /** `cfwrap --revoke NAME [--yes]`: deletes a minted token on Cloudflare, then locally. */
 async function revokeCommand(invocation: Invocation): Promise<number> {
   const name = optionValue(invocation, '--revoke', TokenNameArg) as string
-  const outcome = await revokeToken(Vault.open(), name, { forgetDashboardToken: invocation.options['--yes'] === true })
+  const { outcome } = await openService().revoke({ name, forgetDashboardToken: invocation.options['--yes'] === true })
   process.stdout.write(
     outcome === 'forgotten-locally'
       ? `removed ${name} from cfwrap. It still exists on Cloudflare until you delete it in the dashboard.\n`
@@ -204,9 +171,9 @@ function printRotationAdvice(lines: string[]): void {
 
 /** `cfwrap --revoke-all [--yes]`: the incident button. Deletes every token cfwrap minted, on Cloudflare and locally. */
 async function revokeAllCommand(invocation: Invocation): Promise<number> {
-  const vault = Vault.open()
-  const state = await vault.readState()
-  const minted = state.tokens.filter(isMintedRecord)
+  const service = openService()
+  const { tokens } = await service.list()
+  const minted = tokens.filter(isMintedRecord)
   if (invocation.options['--yes'] !== true) {
     if (!process.stdin.isTTY) {
       throw new UsageError('--revoke-all deletes every token cfwrap minted, on Cloudflare and here; there is no terminal to ask, so pass --yes to confirm.')
@@ -219,9 +186,12 @@ async function revokeAllCommand(invocation: Invocation): Promise<number> {
   }
   let result
   try {
-    result = await revokeAllTokens(vault)
+    result = await service.revokeAll({})
   } catch (error) {
-    if (error instanceof NoMintingCredentialError) process.stderr.write(rotationAdvice(state, vault.paths.audit).join('\n') + '\n')
+    if (error instanceof NoMintingCredentialError) {
+      const vault = Vault.open()
+      process.stderr.write(rotationAdvice(await vault.readState(), vault.paths.audit).join('\n') + '\n')
+    }
     throw error
   }
   const deleted = result.deleted.length
@@ -229,7 +199,7 @@ async function revokeAllCommand(invocation: Invocation): Promise<number> {
     `revoke-all: deleted ${deleted} token${deleted === 1 ? '' : 's'} on Cloudflare (${result.alreadyGone.length} already gone) and removed ${result.forgotten} from the keychain.\n`,
   )
   if (result.listProblem) printError(`could not list cfwrap's tokens on Cloudflare (${result.listProblem}); only the tokens in this vault were deleted. Run --revoke-all again once Cloudflare answers.`)
-  for (const failure of result.failures) printError(`not deleted: ${failure.error}`)
+  for (const failure of result.failed) printError(`not deleted: ${failure.error}`)
   if (result.foreign.length > 0) {
     process.stdout.write(
       `Left alone: ${result.foreign.length} live token${result.foreign.length === 1 ? '' : 's'} named like cfwrap's that this vault did not mint ` +
@@ -237,7 +207,7 @@ async function revokeAllCommand(invocation: Invocation): Promise<number> {
     )
   }
   printRotationAdvice(result.rotateAlso)
-  return result.failures.length > 0 || result.listProblem ? 1 : 0
+  return result.failed.length > 0 || result.listProblem ? 1 : 0
 }
 
 // ----- --reap -----
@@ -245,25 +215,14 @@ async function revokeAllCommand(invocation: Invocation): Promise<number> {
 /** `cfwrap --reap [--json]`: one reconcile and sweep, then exit; exit 1 if anything is left undone. */
 async function reapCommand(invocation: Invocation): Promise<number> {
   const json = invocation.options['--json'] === true
-  const vault = Vault.open()
+  const service = openService()
   const events: TokenEvent[] = []
-  const onEvent = (event: TokenEvent): void => {
-    events.push(event)
-    if (!json) process.stdout.write(`${describeTokenEvent(event)}\n`)
-  }
-  const gate = new RequestGate({
-    onPause: (retryAfterSeconds, untilMs) =>
-      onEvent({ type: 'rate-limited', time: new Date().toISOString(), retryAfterSeconds, until: new Date(untilMs).toISOString() }),
+  service.onEvent((event) => {
+    if (event.type !== 'token') return
+    events.push(event.event)
+    if (!json) process.stdout.write(`${describeTokenEvent(event.event)}\n`)
   })
-  const reaper = new Reaper({ vault, api: mintingApiProvider(vault, { gate }), onEvent })
-  let result
-  try {
-    result = await reaper.reapOnce()
-  } finally {
-    gate.close()
-  }
-  const records: TokenRecord[] = await vault.list()
-  const stillFailing = records.filter((record) => record.status === 'delete-failed')
+  const result = await service.reap()
   const failed = result.failed > 0 || !result.reconcile.ok
   if (json) {
     const { foreign, ...reconcile } = result.reconcile
@@ -274,7 +233,7 @@ async function reapCommand(invocation: Invocation): Promise<number> {
         `${result.reconcile.pendingDropped} unfinished mints cleaned up, ${result.failed + result.reconcile.failed} failed` +
         `${result.reconcile.ok ? '' : ' (could not reconcile with Cloudflare)'}.\n`,
     )
-    for (const record of stillFailing) printError(`${record.name}: ${record.lastError ?? 'delete failed'} (attempt ${record.attempts ?? 1})`)
+    for (const record of result.stillFailing) printError(`${record.name}: ${record.lastError ?? 'delete failed'} (attempt ${record.attempts ?? 1})`)
     if (result.reconcile.foreign.length > 0) {
       process.stdout.write(
         `not this vault's, left alone: ${result.reconcile.foreign.map((token) => `${token.name} (${token.id})`).join(', ')}\n`,

@@ -1,10 +1,9 @@
 import { UserError, UsageError } from '../../../shared/common/errors'
 import type { TokenRecord } from '../../../shared/common/state'
-import { appendAudit } from '../../../shared/node/audit'
-import { Vault } from '../../../shared/node/vault'
 import { CloudflareIdArg, IsoDateArg, optionValue, TokenNameArg, type Invocation } from '../args'
 import { relativeTime } from '../output'
 import { readSecretFromStdin } from '../read-secret'
+import { openService } from '../service'
 
 /** A token record as `--list --json` prints it: metadata and fingerprint, never a secret. */
 export function listEntry(token: TokenRecord, now: number = Date.now()): TokenRecord & { expired: boolean; secondsLeft: number | null } {
@@ -14,25 +13,24 @@ export function listEntry(token: TokenRecord, now: number = Date.now()): TokenRe
 
 /** `--add`, `--list`, `--remove`, `--bind`, `--unbind`. */
 export async function vaultCommand(invocation: Invocation): Promise<number> {
-  const vault = Vault.open()
+  const service = openService()
   switch (invocation.mode) {
     case 'add': {
       const name = optionValue(invocation, '--add', TokenNameArg) as string
       const accountId = optionValue(invocation, '--account', CloudflareIdArg) ?? null
       const expiresAt = optionValue(invocation, '--expires', IsoDateArg) ?? null
       if (expiresAt && Date.parse(expiresAt) <= Date.now()) throw new UsageError(`--expires ${expiresAt} is in the past.`)
-      if (await vault.find(name)) throw new UserError(`a token named ${name} already exists; remove it first with \`cfwrap --remove ${name}\`.`)
+      // Asked before the secret is read, so nobody pastes a secret for nothing.
+      if ((await service.list()).tokens.some((token) => token.name === name)) {
+        throw new UserError(`a token named ${name} already exists; remove it first with \`cfwrap --remove ${name}\`.`)
+      }
       const secret = await readSecretFromStdin(`Paste the token for ${name} (input hidden): `)
-      const record = await vault.addToken(
-        { name, tokenId: null, accountId, expiresAt, template: null, source: 'dashboard', role: 'command', temporary: false },
-        secret,
-      )
-      appendAudit(vault.paths.audit, { event: 'added', token: name, fingerprint: record.fingerprint })
+      const record = await service.add({ name, secret, accountId, expiresAt })
       process.stdout.write(`added ${name} (fingerprint ${record.fingerprint})\n`)
       return 0
     }
     case 'list': {
-      const state = await vault.readState()
+      const state = await service.list()
       const tokens = state.tokens
       const boundDirs = (name: string): string[] => Object.entries(state.bindings).filter(([, bound]) => bound === name).map(([dir]) => dir)
       if (invocation.options['--json']) {
@@ -62,17 +60,7 @@ export async function vaultCommand(invocation: Invocation): Promise<number> {
     }
     case 'remove': {
       const name = optionValue(invocation, '--remove', TokenNameArg) as string
-      const record = await vault.find(name)
-      // A minted token still alive on Cloudflare: forgetting it here first would leave nothing that can
-      // delete it (--revoke needs the record), so say which command does what before anything is lost.
-      if (record?.source === 'minted' && record.tokenId && record.status !== 'missing' && invocation.options['--yes'] !== true) {
-        throw new UserError(
-          `${name} was minted by cfwrap and still exists on Cloudflare: \`cfwrap --revoke ${name}\` deletes it there and here; ` +
-            `\`cfwrap --remove ${name} --yes\` only forgets it here (Cloudflare then expires it ${record.expiresAt ? `at ${record.expiresAt}` : 'never: it has no deadline'}).`,
-        )
-      }
-      const removed = await vault.removeLocal(name)
-      appendAudit(vault.paths.audit, { event: 'removed', token: name, fingerprint: removed.fingerprint })
+      const removed = await service.remove({ name, confirmed: invocation.options['--yes'] === true })
       const note =
         removed.source === 'minted' && removed.tokenId && removed.status !== 'missing'
           ? ` It still exists on Cloudflare ${removed.expiresAt ? `until ${removed.expiresAt}` : 'with no deadline'}; delete it in the dashboard (My Profile → API Tokens) if it must go sooner.`
@@ -85,20 +73,13 @@ export async function vaultCommand(invocation: Invocation): Promise<number> {
     case 'bind': {
       const name = optionValue(invocation, '--bind', TokenNameArg) as string
       const cwd = process.cwd()
-      await vault.update((state) => {
-        if (!state.tokens.some((t) => t.name === name)) throw new UserError(`no token named ${name}; \`cfwrap --list\` shows the tokens you have.`)
-        state.bindings[cwd] = name
-      })
+      await service.bind({ dir: cwd, name })
       process.stdout.write(`bound ${name} to ${cwd}: \`cfwrap <command>\` here and below now uses it.\n`)
       return 0
     }
     case 'unbind': {
       const cwd = process.cwd()
-      const had = await vault.update((state) => {
-        const bound = state.bindings[cwd]
-        delete state.bindings[cwd]
-        return bound
-      })
+      const had = await service.unbind({ dir: cwd })
       process.stdout.write(had ? `unbound ${had} from ${cwd}.\n` : `nothing was bound to ${cwd}.\n`)
       return 0
     }

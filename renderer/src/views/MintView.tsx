@@ -1,7 +1,8 @@
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react'
+import type { GuardRule, Refusal, RefusalField } from '../../../shared/common/guards'
 import type { MintPreview, Request } from '../../../shared/common/ipc'
 import { DurationParseError, MIN_TTL_SECONDS, parseDuration } from '../../../shared/common/duration'
-import { TEMPLATES, findTemplate, type TemplateName, type TokenTemplate } from '../../../shared/common/templates'
+import { TEMPLATES, findTemplate, templatesInRecentOrder, type TemplateName } from '../../../shared/common/templates'
 import { normalizeTokenNameSegment } from '../../../shared/common/token-name'
 import { Prose } from '../components/Prose'
 import { useDebounced } from '../hooks'
@@ -9,7 +10,7 @@ import { durationInput, errorMessage, formatWhen } from '../format'
 import type { ViewProps } from '../App'
 
 type MintRequest = Request<'mint'>
-type RefusalItem = { rule: string; message: string }
+type RefusalItem = Refusal
 
 /** What the preview panel shows: nothing yet, a preview, or why the core would refuse. */
 type PreviewState =
@@ -18,7 +19,7 @@ type PreviewState =
   | { kind: 'ok'; preview: MintPreview; key: string }
   | { kind: 'refused'; error: string; refusals: RefusalItem[] }
 
-const RULE_TITLES: Record<string, string> = {
+const RULE_TITLES: Record<GuardRule, string> = {
   'ttl-bounds': 'Lifetime out of bounds',
   'deadline-required': 'A deadline is required',
   'permanent-conflict': 'Permanent and a lifetime',
@@ -30,7 +31,6 @@ const RULE_TITLES: Record<string, string> = {
   'd1-with-deploy': 'D1 with deploy',
   'mixed-scopes': 'Mixed scopes',
   'unknown-template': 'Unknown template',
-  'invalid-request': 'Request not valid',
   'invalid-settings': 'Settings not valid',
 }
 
@@ -39,38 +39,26 @@ const PREVIEW_DEBOUNCE_MS = 250
 
 type Field = 'ttl' | 'accountId' | 'zoneId' | 'bucket' | 'project' | 'env' | 'owner'
 
-/** The form fields a refusal is about, so they can be marked invalid beside the explanation. */
-function fieldsOf(refusal: RefusalItem): Field[] {
-  const text = refusal.message.toLowerCase()
-  switch (refusal.rule) {
-    case 'ttl-bounds':
-    case 'deadline-required':
-      return ['ttl']
-    case 'resource-required':
-    case 'resource-invalid':
-      return (['accountId', 'zoneId', 'bucket'] as const).filter((field) =>
-        text.includes(field === 'accountId' ? 'account' : field === 'zoneId' ? 'zone' : 'bucket'),
-      )
-    case 'token-name':
-      return (['project', 'env', 'owner'] as const).filter((field) => text.includes(`the ${field} part`))
-    case 'admin-for-agent':
-      return ['owner']
-    default:
-      return []
-  }
+const FORM_FIELDS: Partial<Record<RefusalField, Field>> = {
+  ttlSeconds: 'ttl',
+  accountId: 'accountId',
+  zoneId: 'zoneId',
+  bucket: 'bucket',
+  project: 'project',
+  env: 'env',
+  owner: 'owner',
 }
 
-/** Templates for the select: the recently used ones first (as settings list them), then the rest. */
-function orderTemplates(recent: readonly string[]): { recent: TokenTemplate[]; rest: TokenTemplate[] } {
-  const recentTemplates = recent.map((name) => findTemplate(name)).filter((template): template is TokenTemplate => template !== undefined)
-  const recentNames = new Set(recentTemplates.map((template) => template.name))
-  return { recent: recentTemplates, rest: TEMPLATES.filter((template) => !recentNames.has(template.name)) }
+/** The form field a refusal is about (the core names it), so it can be marked invalid beside the explanation. */
+function fieldsOf(refusal: Refusal): Field[] {
+  const field = refusal.field === undefined ? undefined : FORM_FIELDS[refusal.field]
+  return field === undefined ? [] : [field]
 }
 
 /** The mint form: template, resource, lifetime and name parts, with a live preview of what the core would create. */
 export function MintView({ api, snapshot, navigate, notify }: ViewProps) {
   const { settings, minting } = snapshot
-  const ordered = orderTemplates(settings.recentTemplates)
+  const ordered = templatesInRecentOrder(settings.recentTemplates)
   const [templateName, setTemplateName] = useState<TemplateName>(() => (ordered.recent[0] ?? ordered.rest[0] ?? TEMPLATES[0])!.name)
   const template = findTemplate(templateName) ?? TEMPLATES[0]!
   const [ttl, setTtl] = useState('')

@@ -65,7 +65,7 @@ function MintingSection({ api, snapshot }: ViewProps) {
       const request: Request<'setupMinting'> = { secret, ...(accountId.trim() === '' ? {} : { accountId: accountId.trim().toLowerCase() }) }
       const result = await api.setupMinting(request)
       if (result.ok) {
-        setVerified(result.value)
+        setVerified(result.value.minting)
         setOutcome({ tone: 'success', text: 'Verified with Cloudflare and stored in the OS keychain.' })
         setAccountId('')
       } else {

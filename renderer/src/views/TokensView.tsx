@@ -1,5 +1,6 @@
 import { useId, useState } from 'react'
-import type { Responses, TokenView } from '../../../shared/common/ipc'
+import type { Response, TokenView } from '../../../shared/common/ipc'
+import { byDeadline, cfwrapCommandFor } from '../../../shared/common/token-views'
 import { findTemplate } from '../../../shared/common/templates'
 import { ConfirmButton } from '../components/ConfirmButton'
 import { Countdown } from '../components/Countdown'
@@ -16,23 +17,10 @@ const STATUS_LABEL: Record<TokenView['status'], string> = {
   missing: 'Missing on Cloudflare',
 }
 
-/** The command that runs something with this token; what "Copy cfwrap command" puts on the clipboard. */
-export function cfwrapCommand(name: string): string {
-  return `cfwrap --token ${name}`
-}
-
-// Earliest deadline first (what needs attention soonest), tokens without a deadline last.
-function byDeadline(a: TokenView, b: TokenView): number {
-  if (a.expiresAt === b.expiresAt) return a.name.localeCompare(b.name)
-  if (a.expiresAt === null) return 1
-  if (b.expiresAt === null) return -1
-  return a.expiresAt.localeCompare(b.expiresAt)
-}
-
 /** Every token the person can run commands with: deadline countdowns, scopes, status, revoke. */
 export function TokensView({ api, snapshot, highlight, navigate, notify }: ViewProps) {
   const tokens = snapshot.tokens.filter((token) => token.role === 'command').sort(byDeadline)
-  const [revokeAll, setRevokeAll] = useState<Responses['revokeAll'] | null>(null)
+  const [revokeAll, setRevokeAll] = useState<Response<'revokeAll'> | null>(null)
   useScrollToItem(highlight, tokens.some((token) => token.name === highlight))
 
   const revoke = async (name: string) => {
@@ -45,7 +33,7 @@ export function TokensView({ api, snapshot, highlight, navigate, notify }: ViewP
   }
 
   const copy = async (name: string) => {
-    const command = cfwrapCommand(name)
+    const command = cfwrapCommandFor(name)
     try {
       await navigator.clipboard.writeText(command)
       notify({ tone: 'info', text: <>Copied <code>{command}</code>: paste it before the command to run.</> })
@@ -67,11 +55,6 @@ export function TokensView({ api, snapshot, highlight, navigate, notify }: ViewP
 
   return (
     <>
-      {snapshot.stateProblems.map((problem) => (
-        <p key={problem.file} className={`notice ${problem.kind === 'damaged' ? 'notice-error' : 'notice-info'}`} role={problem.kind === 'damaged' ? 'alert' : 'status'}>
-          <Prose text={problem.message} />
-        </p>
-      ))}
       <header className="view-header">
         <div>
           <h1>Tokens</h1>
@@ -226,7 +209,7 @@ function TokenCard({
   )
 }
 
-function RevokeAllReport({ report, onDismiss }: { report: Responses['revokeAll']; onDismiss: () => void }) {
+function RevokeAllReport({ report, onDismiss }: { report: Response<'revokeAll'>; onDismiss: () => void }) {
   return (
     <section className="card report" aria-labelledby="revoke-all-title">
       <header className="card-header">

@@ -14,7 +14,8 @@
  * meanwhile), with capped exponential backoff and jitter for 5xx, network and other errors. The local
  * record goes only after Cloudflare has confirmed the deletion.
  *
- * Crash consistency. Deletion order is: mark `deleting` → delete on Cloudflare → audit → delete the
+ * Crash consistency. Deletion order is: mark `deleting` → delete on Cloudflare → `deleted` event (the
+ * service's event bus writes its audit line) → delete the
  * keychain secret → remove the record. A crash anywhere leaves a record (with or without its secret)
  * that the next run finishes; never a secret without a record, and never a deletion without its
  * audit line. Reconcile (on start and hourly) lists the credential owner's tokens on Cloudflare
@@ -23,17 +24,19 @@
  * live token it does not know is another vault's, the dashboard's or CI's, and is reported as
  * foreign, never deleted (see ownership.ts).
  */
-import type { ApiErrorKind, TokenEvent } from '../common/events'
-import { redact } from '../common/redact'
-import type { State, TokenRecord } from '../common/state'
-import { appendAudit } from './audit'
-import { CloudflareApiError, type ApiTokenInfo, type TokenApi } from './cloudflare'
-import { NoMintingCredentialError } from './minting-credential'
-import { GateClosedError } from './request-gate'
-import { isProcessAlive } from './state-lock'
-import { planReconcile, type ForeignToken } from './ownership'
-import { isMintedRecord, ownerMismatch } from './token-records'
-import { dropRecord, type Vault } from './vault'
+import type { ApiErrorKind, TokenEvent } from '../../common/events'
+import { redact } from '../../common/redact'
+import type { State, TokenRecord } from '../../common/state'
+import { CloudflareApiError, type ApiTokenInfo, type TokenApi } from '../cloudflare'
+import { KeychainUnavailableError } from '../keychain'
+import { NoMintingCredentialError } from '../minting-credential'
+import { GateClosedError } from '../request-gate'
+import { isProcessAlive } from '../state-lock'
+import { planReconcile, type ForeignToken } from './plan'
+import { isMintedRecord, ownerMismatch } from '../token-records'
+import type { Vault } from '../vault'
+import { retryDelayMs } from './retry'
+import { WriteBatcher, type RecordChange } from './write-batcher'
 
 /** The crash-relevant steps of deleting one token, in order. */
 export type ReapStep = 'marked-deleting' | 'deleted-on-cloudflare' | 'secret-deleted' | 'record-removed'
@@ -63,9 +66,16 @@ export const REAPER_DEFAULTS = {
   pendingMaxAgeMs: 10 * 60 * 1000,
 } as const
 
+/**
+ * What the reaper needs of the vault: the state (read and locked update), the keychain, and the
+ * change and problem notices. The real {@link Vault} in the product; an in-memory double in the
+ * unit tests, which drive the reaper with a manual clock.
+ */
+export type ReaperVault = Pick<Vault, 'readState' | 'update' | 'forget' | 'patch' | 'secrets' | 'keychainAccount' | 'onDidChange' | 'onProblem' | 'problems'>
+
 /** Options of {@link Reaper}. */
 export interface ReaperOptions {
-  vault: Vault
+  vault: ReaperVault
   /** The API client of the current minting credential; may throw {@link NoMintingCredentialError}. */
   api: () => Promise<TokenApi>
   now?: () => number
@@ -80,8 +90,6 @@ export interface ReaperOptions {
   pendingMaxAgeMs?: number
   /** Whether a pid is a running process (default: `process.kill(pid, 0)`). */
   isProcessAlive?: (pid: number) => boolean
-  /** Append events to the audit log (default true). */
-  audit?: boolean
   /** Random source for retry jitter (tests can make it fixed). */
   random?: () => number
 }
@@ -104,17 +112,12 @@ export interface ReconcileResult {
   foreign: ForeignToken[]
 }
 
-type RecordChange = { tokenId: string | null } & ({ kind: 'remove' } | { kind: 'patch'; patch: Partial<TokenRecord> })
-
 interface RetryState {
   attempts: number
   nextAt: number
   /** The last failure was a 429: a success elsewhere does not cut this wait short. */
   rateLimited: boolean
 }
-
-/** Least wait before retrying a deletion refused with 429, whatever `retry-after` says. */
-const RATE_LIMIT_RETRY_FLOOR_MS = 1_000
 
 const REAL_TIMERS: ReaperTimers = {
   setTimeout: (callback, ms) => setTimeout(callback, ms),
@@ -127,6 +130,7 @@ const REAL_TIMERS: ReaperTimers = {
 export function errorKindOf(error: unknown): ApiErrorKind {
   if (error instanceof CloudflareApiError) return error.kind
   if (error instanceof NoMintingCredentialError) return 'no-credential'
+  if (error instanceof KeychainUnavailableError) return 'keychain'
   return 'local'
 }
 
@@ -141,16 +145,14 @@ function retryKey(record: { name: string; tokenId: string | null }): string {
 
 /** Deletes temporary tokens at their deadlines and reconciles the vault with Cloudflare. */
 export class Reaper {
-  private readonly vault: Vault
+  private readonly vault: ReaperVault
   private readonly api: () => Promise<TokenApi>
   private readonly now: () => number
   private readonly timers: ReaperTimers
   private readonly options: ReaperOptions
   private readonly retries = new Map<string, RetryState>()
   private readonly inFlight = new Set<string>()
-  private writeQueue = new Map<string, RecordChange>()
-  private currentFlush: Promise<void> | null = null
-  private nextFlush: Promise<void> | null = null
+  private readonly writes: WriteBatcher
   private scanRunning: Promise<Promise<boolean>[]> | null = null
   private scanAgain = false
   /** Deletions under way, so `stop()` can wait for them. */
@@ -177,6 +179,7 @@ export class Reaper {
     this.api = options.api
     this.now = options.now ?? Date.now
     this.timers = options.timers ?? REAL_TIMERS
+    this.writes = new WriteBatcher(options.vault)
   }
 
   /**
@@ -219,7 +222,7 @@ export class Reaper {
       if (problem.kind !== 'damaged') continue
       const first = !this.reportedDamage.has(problem.file)
       this.reportedDamage.add(problem.file)
-      this.emit({ type: 'state-problem', time: this.isoNow(), ...problem }, first)
+      this.emit({ type: 'state-problem', time: this.isoNow(), ...problem, ...(first ? {} : { repeat: true }) })
     }
   }
 
@@ -236,7 +239,7 @@ export class Reaper {
     for (const handle of this.intervals) this.timers.clearInterval(handle)
     this.intervals = []
     await Promise.allSettled([this.scanRunning, this.reconcileRunning, ...this.deletions])
-    await Promise.allSettled([this.nextFlush, this.currentFlush])
+    await this.writes.drained()
   }
 
   /**
@@ -373,11 +376,12 @@ export class Reaper {
         this.checkOwner(api, record)
         await api.deleteToken(record.tokenId)
       }
-      // Audit first: once Cloudflare confirmed, the deletion is a fact; a kill before the record
-      // is removed must not lose its line (the restart finishes the local part, at worst auditing twice).
+      // Announced first (the event bus writes the audit line): once Cloudflare confirmed, the deletion is
+      // a fact; a kill before the record is removed must not lose its line (the restart finishes the
+      // local part, at worst auditing twice).
       const deadline = record.expiresAt === null ? null : Date.parse(record.expiresAt)
       const deleted: TokenEvent = { type: 'deleted', ...this.tokenFields(record), reason: 'deadline', lateMs: deadline === null ? null : Math.max(0, this.now() - deadline) }
-      this.audit(deleted)
+      this.emit(deleted)
       this.options.onStep?.('deleted-on-cloudflare', record.name)
       await this.vault.secrets.delete(this.vault.keychainAccount(record.name))
       this.options.onStep?.('secret-deleted', record.name)
@@ -385,7 +389,6 @@ export class Reaper {
       this.options.onStep?.('record-removed', record.name)
       this.retries.delete(key)
       this.noteRecovery()
-      this.emit(deleted, false)
       return true
     } catch (error) {
       if (this.stopped && error instanceof GateClosedError) return false
@@ -438,19 +441,14 @@ export class Reaper {
     const now = this.now()
     const previous = this.retries.get(key)
     const attempts = (previous?.attempts ?? record.attempts ?? 0) + 1
-    let delay: number
     const rateLimited = error instanceof CloudflareApiError && error.kind === 'rate-limited'
-    if (rateLimited) {
-      // Never sooner than the gate's pause (which has a floor and grows on repeated 429s): a
-      // `retry-after: 0` must not turn into a retry loop. The gate holds the request anyway.
-      delay = Math.max((error.retryAfterSeconds ?? 60) * 1000, RATE_LIMIT_RETRY_FLOOR_MS)
-    } else {
-      const base = this.options.retryBaseMs ?? REAPER_DEFAULTS.retryBaseMs
-      const cap = this.options.retryMaxMs ?? REAPER_DEFAULTS.retryMaxMs
-      const exponential = Math.min(cap, base * 2 ** Math.min(attempts - 1, 30))
-      // "Equal jitter": half fixed, half random, so many tokens failing together do not retry in lockstep.
-      delay = exponential / 2 + (this.options.random ?? Math.random)() * (exponential / 2)
-    }
+    const delay = retryDelayMs({
+      attempts,
+      retryAfterSeconds: rateLimited ? (error.retryAfterSeconds ?? null) : undefined,
+      baseMs: this.options.retryBaseMs ?? REAPER_DEFAULTS.retryBaseMs,
+      maxMs: this.options.retryMaxMs ?? REAPER_DEFAULTS.retryMaxMs,
+      random: this.options.random ?? Math.random,
+    })
     const nextAt = now + delay
     this.retries.set(key, { attempts, nextAt, rateLimited })
     const message = messageOf(error)
@@ -461,19 +459,14 @@ export class Reaper {
     } catch {
       // The state file could not be written (e.g. disk full); the event still reports the failure.
     }
-    // Audit the first failure and then at 2, 4, 8… attempts: visible, without flooding the log in an outage.
-    const audit = (attempts & (attempts - 1)) === 0
-    this.emit(
-      {
-        type: 'delete-failed',
-        ...this.tokenFields(record),
-        error: message,
-        errorKind: errorKindOf(error),
-        attempts,
-        retryAt: new Date(nextAt).toISOString(),
-      },
-      audit,
-    )
+    this.emit({
+      type: 'delete-failed',
+      ...this.tokenFields(record),
+      error: message,
+      errorKind: errorKindOf(error),
+      attempts,
+      retryAt: new Date(nextAt).toISOString(),
+    })
   }
 
   /** Arms the one timer for the earliest deadline or retry among the tokens still waiting. */
@@ -515,36 +508,9 @@ export class Reaper {
 
   // ----- batched local writes -----
 
-  /**
-   * Queues a change to one record and resolves once it is written. Changes that arrive while a write
-   * is under way share the next write, so a burst of deletions costs a couple of locked writes.
-   */
+  /** Queues a change to one record (see {@link WriteBatcher}); resolves once it is written. */
   private queueWrite(name: string, change: RecordChange): Promise<void> {
-    const existing = this.writeQueue.get(name)
-    if (!(existing?.kind === 'remove' && change.kind === 'patch')) this.writeQueue.set(name, change)
-    if (!this.nextFlush) {
-      const after = this.currentFlush ?? Promise.resolve()
-      this.nextFlush = after
-        .catch(() => undefined)
-        .then(() => {
-          const batch = this.writeQueue
-          this.writeQueue = new Map()
-          this.nextFlush = null
-          const flush = this.vault.update((state) => {
-            for (const [recordName, queued] of batch) {
-              if (queued.kind === 'remove') {
-                dropRecord(state, recordName, queued.tokenId)
-              } else {
-                const stored = state.tokens.find((token) => token.name === recordName && token.tokenId === queued.tokenId)
-                if (stored) Object.assign(stored, queued.patch)
-              }
-            }
-          })
-          this.currentFlush = flush
-          return flush
-        })
-    }
-    return this.nextFlush
+    return this.writes.queue(name, change)
   }
 
   // ----- reconciling -----
@@ -692,7 +658,7 @@ export class Reaper {
     const changed = key !== this.lastForeignKey
     this.lastForeignKey = key
     if (foreign.length === 0) return
-    this.emit({ type: 'foreign-tokens', time: this.isoNow(), tokens: foreign }, changed)
+    this.emit({ type: 'foreign-tokens', time: this.isoNow(), tokens: foreign, ...(changed ? {} : { repeat: true }) })
   }
 
   /**
@@ -717,27 +683,8 @@ export class Reaper {
     return { time: this.isoNow(), token: record.name, tokenId: record.tokenId, fingerprint: record.fingerprint }
   }
 
-  /** Appends `event` to the audit log (not `reconciled` or `rate-limited`, which are status, not history). */
-  private audit(event: TokenEvent): void {
-    if (this.options.audit === false || event.type === 'reconciled' || event.type === 'rate-limited') return
-    try {
-      const fields = 'token' in event ? { token: event.token, tokenId: event.tokenId, fingerprint: event.fingerprint } : {}
-      const detail =
-        event.type === 'delete-failed' || event.type === 'reconcile-failed'
-          ? event.error
-          : event.type === 'orphan-deleted' || event.type === 'deleted'
-            ? event.reason
-            : event.type === 'foreign-tokens'
-              ? `not this vault's, left alone: ${event.tokens.map((token) => `${token.name} (${token.id})`).join(', ')}`
-              : undefined
-      appendAudit(this.vault.paths.audit, { event: event.type, ...fields, ...(detail ? { detail } : {}) })
-    } catch {
-      // The audit log is a record, not a precondition: a full disk must not stop deletions.
-    }
-  }
-
-  private emit(event: TokenEvent, audit = true): void {
-    if (audit) this.audit(event)
+  /** Tells the listener (the service's event bus, which also feeds the audit log). */
+  private emit(event: TokenEvent): void {
     try {
       this.options.onEvent?.(event)
     } catch {

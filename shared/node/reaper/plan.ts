@@ -13,11 +13,11 @@
  * {@link planReconcile} is pure: it decides from the list, the vault's states before and after the
  * list, and the clock, so every rule is unit-tested without a network.
  */
-import { DEFAULT_NAME_PREFIX } from '../common/guards'
-import type { State, TokenRecord } from '../common/state'
-import { isOwnToken, normalizeTokenNameSegment, parseTokenName } from '../common/token-name'
-import type { ApiTokenInfo } from './cloudflare'
-import { isMintedRecord } from './token-records'
+import { DEFAULT_NAME_PREFIX } from '../../common/guards'
+import type { State, TokenRecord } from '../../common/state'
+import { isOwnToken, normalizeTokenNameSegment, parseTokenName } from '../../common/token-name'
+import type { ApiTokenInfo } from '../cloudflare'
+import { isMintedRecord } from '../token-records'
 
 /** A token on Cloudflare that this vault did not record: reported, never deleted. */
 export interface ForeignToken {
