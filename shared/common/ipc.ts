@@ -2,7 +2,7 @@ import * as z from 'zod/mini'
 import { MintRequestSchema, type Refusal } from './guards'
 import { CLOUDFLARE_ID, NAME_SEGMENT, STORED_TOKEN_NAME } from './ids'
 import { FindingSchema } from './scan/finding'
-import { AuditEventSchema, TokenRoleSchema, TokenSourceSchema, TokenStatusSchema } from './state'
+import { AuditEventSchema, TokenRecordSchema } from './state'
 import { ForeignTokenSchema, TokenEventSchema } from './events'
 
 // The one contract between the core (Electron main, or a test process) and the window: the views
@@ -11,24 +11,16 @@ import { ForeignTokenSchema, TokenEventSchema } from './events'
 
 const isoDate = z.iso.datetime({ offset: true })
 
-/** A stored token as the window sees it: metadata, fingerprint, scopes in plain words. */
-export const TokenViewSchema = z.object({
-  name: z.string(),
-  template: z.nullable(z.string()),
-  role: TokenRoleSchema,
-  source: TokenSourceSchema,
-  temporary: z.boolean(),
-  status: TokenStatusSchema,
-  createdAt: isoDate,
-  expiresAt: z.nullable(isoDate),
-  fingerprint: z.nullable(z.string()),
-  tokenId: z.nullable(z.string()),
-  accountId: z.nullable(z.string()),
-  /** One line per policy, e.g. "Workers Scripts Write on account 0123abcd…". */
-  scopes: z.array(z.string()),
-  lastError: z.nullable(z.string()),
-  attempts: z.number(),
-})
+/** A stored token as the window sees it: the record's metadata and fingerprint, and its scopes in plain words. */
+export const TokenViewSchema = z.extend(
+  z.pick(TokenRecordSchema, { name: true, template: true, role: true, source: true, temporary: true, status: true, createdAt: true, expiresAt: true, fingerprint: true, tokenId: true, accountId: true }),
+  {
+    /** One line per policy, e.g. "Workers Scripts Write on account 0123abcd…". */
+    scopes: z.array(z.string()),
+    lastError: z.nullable(z.string()),
+    attempts: z.number(),
+  },
+)
 /** A token as the window sees it. */
 export type TokenView = z.infer<typeof TokenViewSchema>
 
@@ -143,20 +135,16 @@ const PathSchema = z.string().check(z.minLength(1), z.maxLength(4096))
 const CloudflareIdSchema = z.string().check(z.regex(CLOUDFLARE_ID))
 
 /** A token just minted: what it is and can do, never its secret. */
-export const MintedSchema = z.object({
-  name: z.string(),
-  tokenId: z.nullable(z.string()),
-  fingerprint: z.nullable(z.string()),
-  expiresAt: z.nullable(isoDate),
-  temporary: z.boolean(),
-  template: z.nullable(z.string()),
-  accountId: z.nullable(z.string()),
-  /** One line per policy, as `--mint` prints them after "can:". */
-  policies: z.array(z.string()),
-  warnings: z.array(z.string()),
-  /** The account this mint made the default (the first one given), or null. */
-  rememberedAccount: z.nullable(z.string()),
-})
+export const MintedSchema = z.extend(
+  z.pick(TokenRecordSchema, { name: true, tokenId: true, fingerprint: true, expiresAt: true, temporary: true, template: true, accountId: true }),
+  {
+    /** One line per policy, as `--mint` prints them after "can:". */
+    policies: z.array(z.string()),
+    warnings: z.array(z.string()),
+    /** The account this mint made the default (the first one given), or null. */
+    rememberedAccount: z.nullable(z.string()),
+  },
+)
 
 /** What revoking one token did. */
 export const RevokedSchema = z.object({

@@ -6,6 +6,7 @@ import { Prose } from '../components/Prose'
 import { errorMessage, formatWhen } from '../format'
 import { useScrollToItem } from '../highlight'
 import type { ViewProps } from '../App'
+import { CardList } from '../components/CardList'
 
 // Worst first, then the newest: the finding that needs action now is on top.
 function byUrgency(a: FindingView, b: FindingView): number {
@@ -63,17 +64,9 @@ export function FindingsView({ api, snapshot, highlight, navigate, notify }: Vie
         </div>
       </header>
 
-      {findings.length === 0 ? (
-        <p className="empty">No secrets found in plain text.</p>
-      ) : (
-        <ul className="cards" aria-label="Findings">
-          {findings.map((item) => (
-            <li key={item.id}>
-              <FindingCard item={item} highlighted={item.id === highlight} onDismiss={dismiss} onRevoke={revoke} />
-            </li>
-          ))}
-        </ul>
-      )}
+      <CardList label="Findings" items={findings} itemKey={(item) => item.id} empty={<p className="empty">No secrets found in plain text.</p>}>
+        {(item) => <FindingCard item={item} highlighted={item.id === highlight} onDismiss={dismiss} onRevoke={revoke} />}
+      </CardList>
 
       {snapshot.shadows.length > 0 && (
         <section aria-labelledby="shadows-title" className="section">

@@ -8,6 +8,7 @@ import { Prose } from '../components/Prose'
 import { useDebounced } from '../hooks'
 import { durationInput, errorMessage, formatWhen } from '../format'
 import type { ViewProps } from '../App'
+import { TextField, type FieldAria } from '../components/TextField'
 
 type MintRequest = Request<'mint'>
 type RefusalItem = Refusal
@@ -171,7 +172,7 @@ export function MintView({ api, snapshot, navigate, notify }: ViewProps) {
     }
   }
 
-  const fieldProps = (field: Field, describedBy?: string) => ({
+  const fieldProps = (field: Field, describedBy?: string): FieldAria => ({
     'aria-invalid': invalidFields.has(field) || undefined,
     'aria-describedby': [describedBy, invalidFields.has(field) ? ids.preview : undefined].filter(Boolean).join(' ') || undefined,
   })
@@ -226,99 +227,77 @@ export function MintView({ api, snapshot, navigate, notify }: ViewProps) {
           </div>
 
           {needsAccount && (
-            <div className="field">
-              <label htmlFor={ids.account}>Account id</label>
-              <input
-                id={ids.account}
-                value={accountValue}
-                onChange={(event) => setAccountId(event.target.value)}
-                spellCheck={false}
-                autoComplete="off"
-                placeholder="32 hex characters"
-                {...fieldProps('accountId', `${ids.account}-hint`)}
-              />
-              <p id={`${ids.account}-hint`} className="hint">
-                The token works only in this account. Shown in the dashboard and by <code>wrangler whoami</code>.
-              </p>
-            </div>
+            <TextField
+              id={ids.account}
+              label="Account id"
+              value={accountValue}
+              onChange={setAccountId}
+              placeholder="32 hex characters"
+              aria={fieldProps('accountId', `${ids.account}-hint`)}
+              hint={
+                <>
+                  The token works only in this account. Shown in the dashboard and by <code>wrangler whoami</code>.
+                </>
+              }
+            />
           )}
           {template.resource === 'zone' && (
-            <div className="field">
-              <label htmlFor={ids.zone}>Zone id</label>
-              <input
-                id={ids.zone}
-                value={zoneId}
-                onChange={(event) => setZoneId(event.target.value)}
-                spellCheck={false}
-                autoComplete="off"
-                placeholder="32 hex characters"
-                {...fieldProps('zoneId', `${ids.zone}-hint`)}
-              />
-              <p id={`${ids.zone}-hint`} className="hint">
-                The token works only in this zone (domain); the id is on the zone&apos;s Overview page.
-              </p>
-            </div>
+            <TextField
+              id={ids.zone}
+              label="Zone id"
+              value={zoneId}
+              onChange={setZoneId}
+              placeholder="32 hex characters"
+              aria={fieldProps('zoneId', `${ids.zone}-hint`)}
+              hint="The token works only in this zone (domain); the id is on the zone's Overview page."
+            />
           )}
           {template.resource === 'r2-bucket' && (
-            <div className="field">
-              <label htmlFor={ids.bucket}>R2 bucket</label>
-              <input
-                id={ids.bucket}
-                value={bucket}
-                onChange={(event) => setBucket(event.target.value)}
-                spellCheck={false}
-                autoComplete="off"
-                {...fieldProps('bucket', `${ids.bucket}-hint`)}
-              />
-              <p id={`${ids.bucket}-hint`} className="hint">
-                As listed by <code>wrangler r2 bucket list</code>.
-              </p>
-            </div>
+            <TextField
+              id={ids.bucket}
+              label="R2 bucket"
+              value={bucket}
+              onChange={setBucket}
+              aria={fieldProps('bucket', `${ids.bucket}-hint`)}
+              hint={
+                <>
+                  As listed by <code>wrangler r2 bucket list</code>.
+                </>
+              }
+            />
           )}
 
-          <div className="field">
-            <label htmlFor={ids.ttl}>Lifetime</label>
-            <input
-              id={ids.ttl}
-              value={ttl}
-              onChange={(event) => setTtl(event.target.value)}
-              placeholder={durationInput(template.defaultTtlSeconds)}
-              spellCheck={false}
-              autoComplete="off"
-              inputMode="text"
-              {...fieldProps('ttl', `${ids.ttl}-hint`)}
-            />
-            <p id={`${ids.ttl}-hint`} className={ttlProblem === null ? 'hint' : 'hint error-text'}>
-              {ttlProblem ??
-                `Default ${durationInput(template.defaultTtlSeconds)}, at most ${durationInput(template.maxTtlSeconds)}, at least ${durationInput(MIN_TTL_SECONDS)}. For example 90s, 15m, 1h30m.`}
-            </p>
-          </div>
+          <TextField
+            id={ids.ttl}
+            label="Lifetime"
+            value={ttl}
+            onChange={setTtl}
+            placeholder={durationInput(template.defaultTtlSeconds)}
+            aria={fieldProps('ttl', `${ids.ttl}-hint`)}
+            hintClassName={ttlProblem === null ? 'hint' : 'hint error-text'}
+            hint={
+              ttlProblem ??
+              `Default ${durationInput(template.defaultTtlSeconds)}, at most ${durationInput(template.maxTtlSeconds)}, at least ${durationInput(MIN_TTL_SECONDS)}. For example 90s, 15m, 1h30m.`
+            }
+          />
 
           <div className="field-row">
-            <div className="field">
-              <label htmlFor={ids.project}>Project</label>
-              <input id={ids.project} value={project} onChange={(event) => setProject(event.target.value)} spellCheck={false} autoComplete="off" placeholder="shop" {...fieldProps('project')} />
-            </div>
-            <div className="field">
-              <label htmlFor={ids.env}>Environment</label>
-              <input id={ids.env} value={env} onChange={(event) => setEnv(event.target.value)} spellCheck={false} autoComplete="off" placeholder="prod" {...fieldProps('env')} />
-            </div>
+            <TextField id={ids.project} label="Project" value={project} onChange={setProject} placeholder="shop" aria={fieldProps('project')} />
+            <TextField id={ids.env} label="Environment" value={env} onChange={setEnv} placeholder="prod" aria={fieldProps('env')} />
           </div>
-          <div className="field">
-            <label htmlFor={ids.owner}>Owner</label>
-            <input
-              id={ids.owner}
-              value={owner}
-              onChange={(event) => setOwner(event.target.value)}
-              spellCheck={false}
-              autoComplete="off"
-              placeholder={settings.defaultOwner}
-              {...fieldProps('owner', `${ids.owner}-hint`)}
-            />
-            <p id={`${ids.owner}-hint`} className="hint">
-              Who or what uses the token; default <code>{settings.defaultOwner}</code>. Owners that look like agents (bot, ai, claude…) get stricter rules.
-            </p>
-          </div>
+          <TextField
+            id={ids.owner}
+            label="Owner"
+            value={owner}
+            onChange={setOwner}
+            placeholder={settings.defaultOwner}
+            aria={fieldProps('owner', `${ids.owner}-hint`)}
+            hint={
+              <>
+                Who or what uses the token; default <code>{settings.defaultOwner}</code>. Owners that look like agents (bot, ai, claude…) get stricter rules.
+              </>
+            }
+          />
 
           <div className="actions">
             <button type="submit" className="primary" disabled={!canCreate} aria-describedby={ids.preview}>

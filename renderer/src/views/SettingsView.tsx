@@ -3,6 +3,8 @@ import type { MintingView, Request } from '../../../shared/common/ipc'
 import { Prose } from '../components/Prose'
 import { errorMessage } from '../format'
 import type { ViewProps } from '../App'
+import { TextField } from '../components/TextField'
+import { Facts } from '../components/Facts'
 
 /** Minting credential, watched folders and defaults. */
 export function SettingsView(props: ViewProps) {
@@ -86,24 +88,15 @@ function MintingSection({ api, snapshot }: ViewProps) {
         create and delete the short-lived tokens you mint; it is never given to a command.
       </p>
       {minting.configured ? (
-        <dl className="facts" data-testid="minting-status">
-          <dt>Status</dt>
-          <dd>Set up</dd>
-          <dt>Owner</dt>
-          <dd>{minting.owner === 'account' ? 'An account (account-owned token)' : 'You (user-owned token)'}</dd>
-          {minting.accountId !== null && (
-            <>
-              <dt>Account</dt>
-              <dd>
-                <code>{minting.accountId}</code>
-              </dd>
-            </>
-          )}
-          <dt>Fingerprint</dt>
-          <dd>
-            <code>{minting.fingerprint ?? 'unknown'}</code>
-          </dd>
-        </dl>
+        <Facts
+          testId="minting-status"
+          entries={[
+            ['Status', 'Set up'],
+            ['Owner', minting.owner === 'account' ? 'An account (account-owned token)' : 'You (user-owned token)'],
+            minting.accountId !== null && ['Account', <code>{minting.accountId}</code>],
+            ['Fingerprint', <code>{minting.fingerprint ?? 'unknown'}</code>],
+          ]}
+        />
       ) : (
         <p className="warning">Not set up: cfwrap cannot mint tokens yet.</p>
       )}
@@ -123,17 +116,7 @@ function MintingSection({ api, snapshot }: ViewProps) {
             Checked with Cloudflare, then kept only in the OS keychain. The field is emptied as soon as you submit.
           </p>
         </div>
-        <div className="field">
-          <label htmlFor={ids.account}>Account id (for account-owned tokens)</label>
-          <input
-            id={ids.account}
-            value={accountId}
-            onChange={(event) => setAccountId(event.target.value)}
-            spellCheck={false}
-            autoComplete="off"
-            placeholder="optional, 32 hex characters"
-          />
-        </div>
+        <TextField id={ids.account} label="Account id (for account-owned tokens)" value={accountId} onChange={setAccountId} placeholder="optional, 32 hex characters" />
         <div className="actions">
           <button type="submit" className="primary" disabled={busy}>
             {busy ? 'Verifying…' : 'Verify and store'}

@@ -8,6 +8,8 @@ import { Prose } from '../components/Prose'
 import { errorMessage, formatWhen } from '../format'
 import { useScrollToItem } from '../highlight'
 import type { ViewProps } from '../App'
+import { Facts } from '../components/Facts'
+import { CardList } from '../components/CardList'
 
 const STATUS_LABEL: Record<TokenView['status'], string> = {
   pending: 'Being created',
@@ -79,22 +81,21 @@ export function TokensView({ api, snapshot, highlight, navigate, notify }: ViewP
 
       {revokeAll !== null && <RevokeAllReport report={revokeAll} onDismiss={() => setRevokeAll(null)} />}
 
-      {tokens.length === 0 ? (
-        <div className="empty">
-          <p>No tokens. Mint one for the job at hand; it is deleted when its deadline passes.</p>
-          <button type="button" className="primary" onClick={() => navigate({ view: 'mint' })}>
-            Mint a token
-          </button>
-        </div>
-      ) : (
-        <ul className="cards" aria-label="Tokens">
-          {tokens.map((token) => (
-            <li key={token.name}>
-              <TokenCard token={token} highlighted={token.name === highlight} onRevoke={revoke} onCopy={copy} />
-            </li>
-          ))}
-        </ul>
-      )}
+      <CardList
+        label="Tokens"
+        items={tokens}
+        itemKey={(token) => token.name}
+        empty={
+          <div className="empty">
+            <p>No tokens. Mint one for the job at hand; it is deleted when its deadline passes.</p>
+            <button type="button" className="primary" onClick={() => navigate({ view: 'mint' })}>
+              Mint a token
+            </button>
+          </div>
+        }
+      >
+        {(token) => <TokenCard token={token} highlighted={token.name === highlight} onRevoke={revoke} onCopy={copy} />}
+      </CardList>
 
       {snapshot.foreign.length > 0 && (
         <section className="card report foreign" aria-labelledby="foreign-title">
@@ -173,20 +174,7 @@ function TokenCard({
           ))}
         </ul>
       )}
-      <dl className="facts">
-        <dt>Fingerprint</dt>
-        <dd>
-          <code>{token.fingerprint ?? 'not yet known'}</code>
-        </dd>
-        {token.accountId !== null && (
-          <>
-            <dt>Account</dt>
-            <dd>
-              <code>{token.accountId}</code>
-            </dd>
-          </>
-        )}
-      </dl>
+      <Facts entries={[['Fingerprint', <code>{token.fingerprint ?? 'not yet known'}</code>], token.accountId !== null && ['Account', <code>{token.accountId}</code>]]} />
       <div className="actions">
         <button type="button" onClick={() => void onCopy(token.name)} aria-label={`Copy cfwrap command for ${token.name}`}>
           Copy cfwrap command
