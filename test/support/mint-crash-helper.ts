@@ -8,7 +8,7 @@
  *
  * Reads CFWRAP_HOME and CLOUDFLARE_API_BASE_URL like the CLI. Exits 3 if the step was never reached.
  */
-import { auditSubscriber } from '../../shared/node/audit'
+import { auditSubscriber } from '../../shared/node/audit-events'
 import { mintToken, planMint } from '../../shared/node/mint'
 import { mintingApiProvider, openMintingClient } from '../../shared/node/minting-credential'
 import { Reaper } from '../../shared/node/reaper'

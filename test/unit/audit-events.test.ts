@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest'
 import type { TokenEvent } from '../../shared/common/events'
 import { AuditEventSchema } from '../../shared/common/state'
-import { auditEntryOf } from '../../shared/node/audit'
+import { auditEntryOf } from '../../shared/node/audit-events'
 
 const time = '2026-12-01T09:00:00.000Z'
 const token = { time, token: 'cfwrap:shop:prod:workers-deploy:jane', tokenId: 't1', fingerprint: '0123456789ab' }
