@@ -9,21 +9,18 @@ import { resolve } from 'node:path'
 import { homedir } from 'node:os'
 import { UserError } from '../common/errors'
 import type { TokenEvent } from '../common/events'
-import { DEFAULT_NAME_PREFIX, type MintRequest } from '../common/guards'
 import type {
   CoreSnapshot,
   FindingView,
-  MintingView,
   ParsedRequest,
   Problem,
   Response,
   SettingsView,
   ShadowWarning,
-  TokenView,
 } from '../common/ipc'
 import { describePolicies } from '../common/policy'
+import { mintingViewOf, settingsViewOf, tokenView, withDefaultAccount } from './state-views'
 import type { AuditEvent, State, TokenRecord } from '../common/state'
-import { findTemplate } from '../common/templates'
 import { readAudit } from './audit'
 import { auditSubscriber } from './audit-events'
 import type { Core, CoreEvent, DoctorReport } from './core-api'
@@ -39,7 +36,7 @@ import { Reaper } from './reaper'
 import { RequestGate } from './request-gate'
 import { detectShadowing, findWranglerLogins } from './shadow'
 import { shellProfilePaths } from './shell-profiles'
-import { mintSettings, osOwner, revokeAllTokens, revokeToken } from './token-service'
+import { mintSettings, revokeAllTokens, revokeToken } from './token-service'
 import { Vault } from './vault'
 
 /** Options of {@link createCore}; everything has a default for the real app. */
@@ -68,70 +65,6 @@ export interface CoreOptions {
 
 const RECENT_EVENTS = 200
 const RECENT_AUDIT = 200
-
-/** The tokens' policies in plain words, rebuilt from the record's template and resources. */
-function scopesOf(record: TokenRecord): string[] {
-  if (record.role === 'minting') return ['Creates and deletes API tokens (never injected into commands)']
-  // A combined token's template is the template names joined with '.' (see token-name.ts).
-  const permissions = (record.template ?? '').split('.').flatMap((name) => findTemplate(name)?.permissions ?? [])
-  if (permissions.length === 0) return record.accountId ? [`Dashboard token for account ${record.accountId.slice(0, 8)}…`] : ['Dashboard token (scopes set in the dashboard)']
-  return describePolicies({
-    permissions,
-    resources: { accountId: record.accountId ?? undefined, zoneId: record.zoneId ?? undefined, bucket: record.bucket ?? undefined },
-  })
-}
-
-/** A record as the window sees it: metadata, fingerprint and scopes in plain words, never a secret. */
-function tokenView(record: TokenRecord): TokenView {
-  return {
-    name: record.name,
-    template: record.template,
-    role: record.role,
-    source: record.source,
-    temporary: record.temporary,
-    status: record.status,
-    createdAt: record.createdAt,
-    expiresAt: record.expiresAt,
-    fingerprint: record.fingerprint,
-    tokenId: record.tokenId,
-    accountId: record.accountId,
-    scopes: scopesOf(record),
-    lastError: record.lastError ?? null,
-    attempts: record.attempts ?? 0,
-  }
-}
-
-/** The minting credential as the window sees it. */
-function mintingViewOf(state: State): MintingView {
-  const minting = state.tokens.find((t) => t.role === 'minting')
-  return {
-    configured: Boolean(minting && minting.status === 'active'),
-    name: minting?.name ?? null,
-    fingerprint: minting?.fingerprint ?? null,
-    owner: minting?.owner ?? (minting ? 'user' : null),
-    accountId: minting?.accountId ?? null,
-  }
-}
-
-/** The settings as the window sees them, with the defaults filled in. */
-function settingsViewOf(state: State): SettingsView {
-  const settings = state.settings ?? {}
-  return {
-    namePrefix: settings.namePrefix ?? DEFAULT_NAME_PREFIX,
-    defaultOwner: settings.defaultOwner ?? osOwner(),
-    defaultAccountId: settings.defaultAccountId ?? null,
-    watchedRoots: settings.watchedRoots ?? [],
-    recentTemplates: settings.recentTemplates ?? [],
-    watchPaused: settings.watchPaused ?? false,
-  }
-}
-
-/** The account a mint is for when the request names none: the minting credential's, else the saved default. */
-function withDefaultAccount(request: MintRequest, state: State): MintRequest {
-  if (request.accountId !== undefined) return request
-  const accountId = state.tokens.find((t) => t.role === 'minting' && t.status === 'active')?.accountId ?? state.settings?.defaultAccountId
-  return accountId ? { ...request, accountId } : request
-}
 
 class AppCore implements Core {
   private readonly vault: Vault
