@@ -52,6 +52,8 @@ export const cfwrapApi: CfwrapApi = {
   updateSettings: invoker('updateSettings'),
   setWatchPaused: invoker('setWatchPaused'),
   setupMinting: invoker('setupMinting'),
+  approveRequest: invoker('approveRequest'),
+  denyRequest: invoker('denyRequest'),
   onSnapshot: subscriber<CoreSnapshot>(SNAPSHOT_PUSH_CHANNEL),
   onNavigate: subscriber<Navigate>(NAVIGATE_PUSH_CHANNEL),
 }

@@ -124,6 +124,35 @@ export const TokenEventSchema = z.discriminatedUnion('type', [
     foreign: z.array(ForeignTokenSchema),
   }),
   z.object({
+    /** An agent asked the broker for a token (the reason is the requester's own text: untrusted). */
+    type: z.literal('broker-request'),
+    time: isoDate,
+    requestId: z.string(),
+    /** The name the token would get. */
+    name: z.string(),
+    template: z.string(),
+    chain: z.string(),
+    cwd: z.string(),
+    reason: z.string(),
+    /** Why a person must approve it; empty when the policy granted it at once. */
+    needsApproval: z.array(z.string()),
+  }),
+  z.object({
+    /** A person decided a request: approved (for this request, or for a window) or denied. */
+    type: z.literal('broker-decision'),
+    time: isoDate,
+    requestId: z.string(),
+    approved: z.boolean(),
+    /** A standing approval: the same template, project and env are granted until then. */
+    until: z.optional(isoDate),
+  }),
+  z.object({
+    /** An agent received a token's secret for one run. */
+    type: z.literal('leased'),
+    ...tokenFields,
+    chain: z.string(),
+  }),
+  z.object({
     type: z.literal('reconciled'),
     time: isoDate,
     /** cfwrap's tokens seen on Cloudflare. */
@@ -228,6 +257,12 @@ export function describeTokenEvent(event: TokenEvent): string {
       return `stored the minting credential ${event.token} (${event.owner}-owned, fingerprint ${event.fingerprint ?? '-'})`
     case 'revoke-all':
       return `revoke-all: ${event.deleted} deleted on Cloudflare, ${event.alreadyGone} already gone, ${event.failed} failed${event.foreign.length > 0 ? `, ${event.foreign.length} not this vault's left alone` : ''}`
+    case 'broker-request':
+      return `${event.chain} asks for ${event.name}${event.needsApproval.length > 0 ? ` (needs approval: ${event.needsApproval.join(', ')})` : ''}`
+    case 'broker-decision':
+      return `request ${event.requestId} ${event.approved ? `approved${event.until ? ` until ${event.until}` : ''}` : 'denied'}`
+    case 'leased':
+      return `${event.chain} leased ${event.token} (fingerprint ${event.fingerprint ?? '-'})`
     case 'reconciled':
       return `reconciled with Cloudflare: ${event.seen} of this vault's tokens seen, ${event.orphansDeleted} dead tokens deleted, ${event.missing} missing, ${event.pendingDropped} unfinished mints cleaned up${event.foreign ? `, ${event.foreign} not this vault's (left alone)` : ''}`
     case 'reconcile-failed':

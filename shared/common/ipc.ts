@@ -1,5 +1,7 @@
 import * as z from 'zod/mini'
 import { MintRequestSchema, type Refusal } from './guards'
+import { MAX_APPROVAL_WINDOW_MS } from './broker/policy'
+import { PendingRequestSchema } from './broker/protocol'
 import { CLOUDFLARE_ID, NAME_SEGMENT, STORED_TOKEN_NAME } from './ids'
 import { FindingSchema } from './scan/finding'
 import { AuditEventSchema, TokenRecordSchema } from './state'
@@ -110,6 +112,8 @@ export const CoreSnapshotSchema = z.object({
   foreign: z.array(ForeignTokenSchema),
   /** What stops or degrades cfwrap that the person should know: shown by the window, the tray and the CLI. */
   problems: z.array(ProblemSchema),
+  /** Agents' token requests waiting for the person (the broker's); empty when no broker runs. */
+  pending: z.array(PendingRequestSchema),
 })
 /** The core's state as the window sees it. */
 export type CoreSnapshot = z.infer<typeof CoreSnapshotSchema>
@@ -215,6 +219,11 @@ export const CONTRACT = {
     }),
     response: MintingSetupSchema,
   },
+  approveRequest: {
+    request: z.strictObject({ requestId: z.string().check(z.minLength(1), z.maxLength(40)), forMs: z.optional(z.number().check(z.int(), z.positive(), z.maximum(MAX_APPROVAL_WINDOW_MS))) }),
+    response: z.object({ requestId: z.string(), until: z.nullable(z.string()) }),
+  },
+  denyRequest: { request: z.strictObject({ requestId: z.string().check(z.minLength(1), z.maxLength(40)) }), response: z.object({ requestId: z.string() }) },
 } as const
 
 /** One IPC channel (command) name. */

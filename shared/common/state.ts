@@ -1,4 +1,5 @@
 import * as z from 'zod/mini'
+import { ApprovalPolicySchema } from './broker/policy'
 
 /** What cfwrap does with a stored token: inject it into commands, or use it only to mint others. */
 export const TokenRoleSchema = z.enum(['command', 'minting'])
@@ -43,6 +44,8 @@ export const TokenRecordSchema = z.object({
    * the record alone while that process lives, and cleans up after it once it is gone.
    */
   pendingPid: z.optional(z.number()),
+  /** `broker`: granted to an agent through the broker, so agents may lease and revoke it; absent for the person's own. */
+  grantedBy: z.optional(z.literal('broker')),
 })
 
 /** One token's metadata. */
@@ -56,6 +59,8 @@ export const StoredSettingsSchema = z.object({
   watchedRoots: z.optional(z.array(z.string())),
   recentTemplates: z.optional(z.array(z.string())),
   watchPaused: z.optional(z.boolean()),
+  /** When an agent's request needs a person (see shared/common/broker/policy.ts); absent rules keep their defaults. */
+  approvalPolicy: z.optional(z.partial(ApprovalPolicySchema)),
 })
 
 /** The state file: metadata only, validated on every read. */
@@ -93,6 +98,9 @@ export const AuditEventNameSchema = z.enum([
   'removed',
   'setup',
   'revoke-all',
+  'broker-request',
+  'broker-decision',
+  'leased',
   'foreign-tokens',
   'reconcile-failed',
   'sweep-failed',

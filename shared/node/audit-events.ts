@@ -52,6 +52,17 @@ export function auditEntryOf(event: TokenEvent): AuditEvent | null {
           `${event.deleted} deleted on Cloudflare, ${event.alreadyGone} already gone, ${event.failed} failed` +
           (event.foreign.length > 0 ? `; left alone (not this vault's): ${foreignList(event.foreign)}` : ''),
       }
+    case 'broker-request':
+      return {
+        ...base,
+        token: event.name,
+        cwd: event.cwd,
+        detail: `${event.requestId}; ${event.chain}; ${event.needsApproval.length > 0 ? `needs approval: ${event.needsApproval.join(', ')}` : 'granted by the policy'}; reason (the requester's words): ${JSON.stringify(event.reason.slice(0, 200))}`,
+      }
+    case 'broker-decision':
+      return { ...base, detail: `${event.requestId} ${event.approved ? `approved${event.until ? ` until ${event.until}` : ''}` : 'denied'}` }
+    case 'leased':
+      return { ...base, ...token, detail: event.chain }
     case 'daemon-started':
     case 'daemon-stopped':
       return { ...base, detail: `pid ${event.pid}` }

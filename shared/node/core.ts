@@ -25,6 +25,10 @@ import { readAudit } from './audit'
 import { auditSubscriber } from './audit-events'
 import type { Core, CoreEvent, DoctorReport } from './core-api'
 import { CloudflareApiError } from './cloudflare'
+import { ApprovalPolicySchema } from '../common/broker/policy'
+import { isAgentOwner } from '../common/guards'
+import { Broker, startBroker, type BrokerHost, type BrokerServer } from './broker/broker'
+import { brokerPaths } from './broker/paths'
 import { startDaemon, type Daemon, type DaemonContext, type DaemonOptions, type DaemonService } from './daemon'
 import { profileTest, scanPaths } from './file-scan'
 import { KeychainUnavailableError } from './keychain'
@@ -61,6 +65,8 @@ export interface CoreOptions {
    * call). Never started. Write failures of the audit log go to this (the CLI prints a warning).
    */
   oneShot?: { onAuditError?: (error: unknown) => void }
+  /** Serve the broker's sockets while started (default true; tests of other parts may turn it off). */
+  broker?: boolean
 }
 
 const RECENT_EVENTS = 200
@@ -94,6 +100,9 @@ class AppCore implements Core {
   /** The keychain's and Cloudflare's current trouble, if any, as the last operation or event saw it. */
   private keychainProblem: string | null = null
   private apiProblem: string | null = null
+  /** The broker's decisions (pending requests, standing approvals); served on its sockets while started. */
+  private readonly broker = new Broker(this.brokerHost())
+  private brokerServer: BrokerServer | null = null
 
   constructor(private readonly options: CoreOptions) {
     this.env = options.env ?? process.env
@@ -111,7 +120,7 @@ class AppCore implements Core {
       env: this.env,
       ...(this.options.reaper ? { reaper: this.options.reaper } : {}),
       onEvent: (event) => this.onTokenEvent(event),
-      extraServices: (context) => [this.watchService(context)],
+      extraServices: (context) => [this.watchService(context), ...(this.options.broker === false ? [] : [this.brokerService()])],
     })
     this.refreshTimer = setInterval(() => this.tick(), this.options.refreshIntervalMs ?? 1000)
     this.refreshTimer.unref?.()
@@ -145,6 +154,7 @@ class AppCore implements Core {
       minting: mintingViewOf(this.state),
       foreign: this.foreign,
       problems: this.problems(),
+      pending: this.broker.pendingRequests(),
     }
   }
 
@@ -316,6 +326,14 @@ class AppCore implements Core {
     })
   }
 
+  async approveRequest(request: ParsedRequest<'approveRequest'>): Promise<Response<'approveRequest'>> {
+    return this.broker.approve(request.requestId, request.forMs)
+  }
+
+  async denyRequest(request: ParsedRequest<'denyRequest'>): Promise<Response<'denyRequest'>> {
+    return this.broker.deny(request.requestId)
+  }
+
   // ----- the CLI's operations -----
 
   async list(): Promise<Pick<State, 'tokens' | 'bindings'>> {
@@ -442,6 +460,55 @@ class AppCore implements Core {
   }
 
   // ----- services -----
+
+  /** The broker's sockets as a daemon service: they live exactly as long as the reaper and the watcher. */
+  private brokerService(): DaemonService {
+    return {
+      name: 'broker',
+      start: async () => {
+        this.brokerServer = await startBroker(this.broker, brokerPaths(this.env, this.vault.dir))
+      },
+      stop: async () => {
+        await this.brokerServer?.close()
+        this.brokerServer = null
+      },
+    }
+  }
+
+  /** What the broker may do with this service: plan and mint for agents, read the policy, lease. */
+  private brokerHost(): BrokerHost {
+    return {
+      plan: async (ask) => {
+        const state = await this.vault.readState()
+        // An agent is an agent whatever it calls itself: the guards' agent rules always apply.
+        const owner = ask.owner !== undefined && isAgentOwner(ask.owner) ? ask.owner : 'agent'
+        return planMint(withDefaultAccount({ ...ask, owner }, state), mintSettings(state))
+      },
+      mint: async (plan) => {
+        const api = await openMintingClient(this.vault, this.clientOptions())
+        const { record } = await mintToken({ vault: this.vault, api, plan, grantedBy: 'broker', now: this.now, onEvent: (e) => this.onTokenEvent(e) })
+        this.refresh()
+        return record
+      },
+      policy: async () => ApprovalPolicySchema.parse((await this.vault.readState()).settings?.approvalPolicy ?? {}),
+      setPolicy: async (change) => {
+        const stored = await this.vault.update((state) => {
+          state.settings = { ...state.settings, approvalPolicy: { ...state.settings?.approvalPolicy, ...change } }
+          return state.settings.approvalPolicy
+        })
+        this.refresh()
+        return ApprovalPolicySchema.parse(stored ?? {})
+      },
+      records: () => this.vault.list(),
+      readSecret: (name) => this.vault.readSecret(name),
+      revoke: async (name) => {
+        await this.revoke({ name })
+      },
+      emit: (event) => this.onTokenEvent(event),
+      changed: () => this.queueNotify(),
+      now: this.now,
+    }
+  }
 
   /** The leak watcher as a daemon service, so it starts and stops with the reaper. */
   private watchService(_context: DaemonContext): DaemonService {

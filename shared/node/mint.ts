@@ -55,6 +55,8 @@ export interface MintInput {
   api: TokenApi
   /** What to mint: the guards' plan from {@link planMint}, the only way to get one. */
   plan: MintPlan
+  /** `broker`: granted to an agent through the broker (agents may then lease and revoke it). */
+  grantedBy?: 'broker'
   /** Clock in ms (injectable for tests). */
   now?: () => number
   /** Called after each step; a test helper kills its own process here. */
@@ -172,6 +174,7 @@ export async function mintToken(input: MintInput): Promise<MintResult> {
       status: 'pending',
       owner: api.owner,
       pendingPid: process.pid,
+      ...(input.grantedBy ? { grantedBy: input.grantedBy } : {}),
     }
     state.tokens.push(record)
     return record

@@ -79,6 +79,7 @@ export function snapshot(overrides: Omit<Partial<CoreSnapshot>, 'settings'> & { 
     events: [],
     foreign: [],
     problems: [],
+    pending: [],
     minting: { configured: true, name: 'cfwrap:minting', fingerprint: 'fedcba987654', owner: 'user', accountId: null },
     ...rest,
     settings: {

@@ -31,6 +31,8 @@ const VALID: { [C in Channel]: unknown } = {
   updateSettings: { namePrefix: 'acme' },
   setWatchPaused: { paused: true },
   setupMinting: { secret: 'x'.repeat(40) },
+  approveRequest: { requestId: 'a1b2c3', forMs: 3_600_000 },
+  denyRequest: { requestId: 'a1b2c3' },
 }
 
 beforeEach(() => resetElectronMock())
