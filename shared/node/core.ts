@@ -506,7 +506,8 @@ class AppCore implements Core {
       },
       emit: (event) => this.onTokenEvent(event),
       changed: () => this.queueNotify(),
-      now: this.now,
+      // A closure, not the function: the broker is built before the constructor sets the clock.
+      now: () => this.now(),
     }
   }
 
