@@ -45,6 +45,15 @@ export const OPTIONS = {
   '--watch': { value: 'PATH', repeat: true, summary: 'a project root to watch for this run (repeatable)' },
   '--scan': { summary: 'scan files for secrets (exit 1 when something is found)' },
   '--doctor': { summary: 'profiles, shadowing of the Wrangler login, vault health' },
+  '--reason': { value: 'TEXT', summary: 'why the token is needed (shown to the person who approves it)' },
+  '--pending': { summary: "agents' token requests waiting for your approval" },
+  '--approve': { value: 'ID', summary: 'approve a pending request' },
+  '--for': { value: 'DURATION', summary: 'also grant the same template, project and env for this long (at most 8h)' },
+  '--deny': { value: 'ID', summary: 'deny a pending request' },
+  '--policy': { summary: "show or change when an agent's request needs approval" },
+  '--set': { value: 'RULE=VALUE', repeat: true, summary: 'risks=high,medium | envs=prod,staging | above-default-ttl=yes|no | permanent=yes|no' },
+  '--sandbox': { summary: 'run a command (an agent) under bubblewrap: no keychain, no state, only the broker' },
+  '--allow': { value: 'PATH', repeat: true, summary: 'a path to make reachable in the sandbox (repeatable)' },
 } as const satisfies Record<string, { value?: string; repeat?: boolean; summary: string }>
 
 /** A cfwrap option. */
@@ -77,7 +86,7 @@ export const MODE_SPECS = {
   setup: { flag: '--setup', options: ['--account'], operands: 'none' },
   mint: {
     flag: '--mint',
-    options: ['--ttl', '--permanent', '--project', '--env', '--owner', '--prefix', '--account', '--zone', '--bucket', '--jurisdiction', '--allow-admin-for-agent', '--name-only', '--json'],
+    options: ['--ttl', '--permanent', '--project', '--env', '--owner', '--prefix', '--account', '--zone', '--bucket', '--jurisdiction', '--allow-admin-for-agent', '--reason', '--name-only', '--json'],
     operands: 'none',
   },
   revoke: { flag: '--revoke', options: ['--yes'], operands: 'none' },
@@ -86,6 +95,11 @@ export const MODE_SPECS = {
   daemon: { flag: '--daemon', options: ['--json', '--watch'], operands: 'none' },
   scan: { flag: '--scan', options: ['--json'], operands: 'paths', operandUsage: '[PATH ...]' },
   doctor: { flag: '--doctor', options: ['--json'], operands: 'none' },
+  pending: { flag: '--pending', options: ['--json'], operands: 'none' },
+  approve: { flag: '--approve', options: ['--for'], operands: 'none' },
+  deny: { flag: '--deny', options: [], operands: 'none' },
+  policy: { flag: '--policy', options: ['--set', '--json'], operands: 'none' },
+  sandbox: { flag: '--sandbox', options: ['--project', '--allow'], operands: 'command', operandUsage: '[--] <command> [args...]' },
   help: { flag: '--help', options: [], operands: 'none' },
   version: { flag: '--version', options: [], operands: 'none' },
 } as const satisfies Record<string, ModeSpec>

@@ -1,6 +1,6 @@
 // cfwrap's dispatcher. Running a command (the hot path) is imported statically; every other
 // mode's code is imported lazily when that mode is chosen.
-import { UserError } from '../../shared/common/errors'
+import { UsageError, UserError } from '../../shared/common/errors'
 import { parseArgs, type Invocation, type Mode } from './args'
 import { printError, printWarning } from './output'
 import { runCommand } from './commands/run'
@@ -41,11 +41,22 @@ const LOADERS: Record<Mode, () => Promise<Command>> = {
   daemon: async () => (await import('./commands/daemon')).daemonCommand,
   scan: async () => (await import('./commands/watch-commands')).watchCommand,
   doctor: async () => (await import('./commands/watch-commands')).watchCommand,
+  pending: async () => (await import('./commands/broker-commands')).brokerCommand,
+  approve: async () => (await import('./commands/broker-commands')).brokerCommand,
+  deny: async () => (await import('./commands/broker-commands')).brokerCommand,
+  policy: async () => (await import('./commands/broker-commands')).brokerCommand,
+  sandbox: async () => (await import('./commands/sandbox-command')).sandboxCommand,
 }
+
+/** What works inside `cfwrap --sandbox`, where there is no keychain and no state: what asks the broker. */
+const SANDBOX_MODES = new Set<Invocation['mode']>(['run', 'mint', 'list', 'revoke', 'help', 'version'])
 
 async function dispatch(invocation: Invocation): Promise<number> {
   // The hot path skips even the loader's promise hop.
   if (invocation.mode === 'run') return runCommand(invocation)
+  if (process.env.CFWRAP_BROKER && !SANDBOX_MODES.has(invocation.mode)) {
+    throw new UsageError(`--${invocation.mode} is not available inside cfwrap's sandbox: there is no keychain and no state here, only the broker (--mint, --token, --list, --revoke).`)
+  }
   return (await LOADERS[invocation.mode]())(invocation)
 }
 

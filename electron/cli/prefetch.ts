@@ -12,6 +12,8 @@ let prefetched: { account: string; secret: Promise<string | null> } | null = nul
  * keychain account. A failure here is left for that path to report.
  */
 export function prefetchTokenSecret(argv: readonly string[], env: NodeJS.ProcessEnv): void {
+  // Inside the sandbox there is no keychain: the secret comes from the broker as a lease.
+  if (env.CFWRAP_BROKER) return
   let name: string | undefined
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string

@@ -1,5 +1,6 @@
 import type { CoreSnapshot, FindingView, ServiceChannels, ShadowWarning } from '../common/ipc'
 import type { TokenEvent } from '../common/events'
+import type { MintRequest } from '../common/guards'
 import type { Finding } from '../common/scan'
 import type { State, TokenRecord } from '../common/state'
 import type { FileScanReport } from './file-scan'
@@ -63,6 +64,11 @@ export interface Core extends ServiceChannels {
   /** Names of temporary tokens still alive (the app offers to revoke them on quit). */
   liveTemporaryTokens(): string[]
 
+  /**
+   * Why this mint needs a person's approval under the approval policy, one short reason each
+   * (empty when it does not). `cfwrap --mint` asks it when no broker runs to ask a person.
+   */
+  approvalNeeded(request: MintRequest): Promise<string[]>
   /** Every record and binding of the vault (metadata only). */
   list(): Promise<Pick<State, 'tokens' | 'bindings'>>
   /** Stores a token made in the dashboard; its secret goes to the keychain only. */

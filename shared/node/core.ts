@@ -25,8 +25,8 @@ import { readAudit } from './audit'
 import { auditSubscriber } from './audit-events'
 import type { Core, CoreEvent, DoctorReport } from './core-api'
 import { CloudflareApiError } from './cloudflare'
-import { ApprovalPolicySchema } from '../common/broker/policy'
-import { isAgentOwner } from '../common/guards'
+import { ApprovalPolicySchema, approvalReasonsForPlan } from '../common/broker/policy'
+import { isAgentOwner, type MintRequest } from '../common/guards'
 import { Broker, startBroker, type BrokerHost, type BrokerServer } from './broker/broker'
 import { brokerPaths } from './broker/paths'
 import { startDaemon, type Daemon, type DaemonContext, type DaemonOptions, type DaemonService } from './daemon'
@@ -335,6 +335,12 @@ class AppCore implements Core {
   }
 
   // ----- the CLI's operations -----
+
+  async approvalNeeded(request: MintRequest): Promise<string[]> {
+    const state = await this.vault.readState()
+    const plan = planMint(withDefaultAccount(request, state), mintSettings(state))
+    return approvalReasonsForPlan(plan, ApprovalPolicySchema.parse(state.settings?.approvalPolicy ?? {}))
+  }
 
   async list(): Promise<Pick<State, 'tokens' | 'bindings'>> {
     const { tokens, bindings } = await this.vault.readState()

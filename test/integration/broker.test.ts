@@ -46,7 +46,7 @@ describe('the broker', () => {
   const ask = (overrides: Record<string, unknown> = {}) => ({ template: 'read-only', project: 'shop', env: 'dev', accountId: world.fake.account.id, ...overrides })
 
   beforeAll(async () => {
-    world = await makeWorld({ fake: { userTokenQuota: 1000 } })
+    world = await makeWorld({ fake: { userTokenQuota: 1000 }, approvalPolicy: 'default' })
     core = createCore({ vault: world.vault, env: world.env, home: world.home, profiles: [] })
     await core.start()
     paths = brokerPaths(world.env, world.vault.dir)

@@ -352,7 +352,18 @@ describe('keychain unavailable', () => {
         "$NODE" "$CLI" --token locked true`
       const keyringHome = makeHome('cfwrap-locked-')
       const result = spawnSync('dbus-run-session', ['--', 'sh', '-c', script], {
-        env: cliEnv(home.dir, { HOME: keyringHome.dir, XDG_DATA_HOME: join(keyringHome.dir, '.local/share'), SECRET: fakeSecret(), NODE: process.execPath, CLI: cli }),
+        // Every XDG directory of its own: a keyring daemon that shared the suite's cache directory would
+        // take over the suite's control socket, and the suite's own keyring would die mid-run.
+        env: cliEnv(home.dir, {
+          HOME: keyringHome.dir,
+          XDG_DATA_HOME: join(keyringHome.dir, '.local/share'),
+          XDG_CACHE_HOME: join(keyringHome.dir, '.cache'),
+          XDG_CONFIG_HOME: join(keyringHome.dir, '.config'),
+          XDG_RUNTIME_DIR: '',
+          SECRET: fakeSecret(),
+          NODE: process.execPath,
+          CLI: cli,
+        }),
         encoding: 'utf8',
         timeout: 30_000,
       })

@@ -128,7 +128,7 @@ describe('--mint', () => {
   it('prints the name and deadline (never the secret); --name-only feeds --token; --json describes the token', async () => {
     world = await makeWorld()
     await world.vault.update((state) => {
-      state.settings = { defaultOwner: 'jane' }
+      state.settings = { ...state.settings, defaultOwner: 'jane' }
     })
     const project = join(world.home, 'My Project')
     mkdirSync(project)

@@ -52,6 +52,8 @@ describe('a damaged state file', () => {
     expect(problems[0]).toMatchObject({ kind: 'restored' })
     // The damaged bytes are kept for the person; the state itself is whole again.
     expect(readdirSync(world.home).filter((entry) => entry.startsWith('state.json.damaged-'))).toHaveLength(1)
+    // `deleted` is announced once Cloudflare confirmed; the record goes right after it.
+    await waitFor(async () => (await (world as TokenWorld).vault.list()).length === 1, 5000, 'the record to go')
     expect((await world.vault.list()).map((record) => record.name)).toEqual(['cfwrap-minting'])
   })
 

@@ -47,7 +47,16 @@ export interface WorldOptions {
   owner?: 'user' | 'account'
   /** Skip storing the minting credential (for tests of --setup itself). */
   skipSetup?: boolean
+  /**
+   * The approval policy of the vault. Tests of other behaviour mint whatever they need without a
+   * person (`'none'`, the default here: no rule asks); the broker's and the CLI's approval tests
+   * use the product's default (`'default'`).
+   */
+  approvalPolicy?: 'none' | 'default'
 }
+
+/** A policy under which no mint needs a person. */
+export const NO_APPROVAL_POLICY = { risks: [], envs: [], aboveDefaultTtl: false, permanent: false }
 
 /** Starts a fake, makes a home and stores a minting credential in its vault. */
 export async function makeWorld(options: WorldOptions = {}): Promise<TokenWorld> {
@@ -65,6 +74,11 @@ export async function makeWorld(options: WorldOptions = {}): Promise<TokenWorld>
           permissions: [{ name: 'Account API Tokens Write', scope: PermissionScope.account }],
         })
   if (!options.skipSetup) await setupMintingCredential(vault, minting.value, { accountId: fake.account.id, env })
+  if ((options.approvalPolicy ?? 'none') === 'none') {
+    await vault.update((state) => {
+      state.settings = { ...state.settings, approvalPolicy: NO_APPROVAL_POLICY }
+    })
+  }
   return {
     fake,
     home: dir,

@@ -58,11 +58,19 @@ export async function runCommand(invocation: Invocation): Promise<number> {
 
   const vault = Vault.open()
   const cwd = process.cwd()
-  let token: TokenRecord | null = null
+  let token: Pick<TokenRecord, 'name' | 'tokenId' | 'fingerprint' | 'accountId'> | null = null
   let injection: Injection = { oauth: true }
   let secret: string | null = null
   let secretPending: Promise<string> | null = null
-  if (!oauth) {
+  const broker = process.env.CFWRAP_BROKER
+  if (broker && !oauth) {
+    // Inside the sandbox: no keychain and no state, only the broker, which leases what it granted.
+    if (!requested) throw new UsageError('inside the sandbox, name the token: cfwrap --token NAME <command> (`cfwrap --list` shows what the broker granted).')
+    const { leaseFromBroker } = await import('../brokered')
+    const lease = await leaseFromBroker(broker, requested)
+    secretPending = Promise.resolve(lease.secret)
+    token = { name: lease.name, tokenId: null, fingerprint: lease.fingerprint, accountId: null }
+  } else if (!oauth) {
     const state = await vault.readState()
     const name = requested ?? boundTokenFor(state, cwd)
     if (!name) {
@@ -71,9 +79,10 @@ export async function runCommand(invocation: Invocation): Promise<number> {
         `no token chosen for ${cwd}: pass --token NAME, or bind one to this directory with \`cfwrap --bind NAME\`${names.length ? ` (you have: ${names.join(', ')})` : '; add one with `cfwrap --add NAME` or mint one with `cfwrap --mint`'}.`,
       )
     }
-    token = state.tokens.find((t) => t.name === name) ?? null
-    if (!token) throw new UserError(`no token named ${name}; \`cfwrap --list\` shows the tokens you have.`)
-    checkInjectable(token)
+    const record = state.tokens.find((t) => t.name === name)
+    if (!record) throw new UserError(`no token named ${name}; \`cfwrap --list\` shows the tokens you have.`)
+    checkInjectable(record)
+    token = record
     // Start the keychain read now and finish the rest of the preparation while it runs on the
     // thread pool: it is the slowest step of starting a wrapped command.
     const tokenName = token.name
@@ -103,7 +112,8 @@ export async function runCommand(invocation: Invocation): Promise<number> {
   const exit = await runWrapped({ command, args, env, maskSecret: noMask ? null : secret })
   const status = exitStatusOf(exit)
   if (exit.spawnError) printError(`cannot run ${command}: ${SPAWN_FAILURES[exit.spawnError.code ?? ''] ?? exit.spawnError.code ?? 'it could not be started'}.`)
-  try {
+  // Inside the sandbox the broker audited the lease; there is no log of ours to write here.
+  if (!broker) try {
     appendAudit(vault.paths.audit, {
     event: 'run',
     token: token?.name ?? null,

@@ -1,10 +1,11 @@
 import { basename } from 'node:path'
 import { DurationParseError, parseDuration } from '../../../shared/common/duration'
-import { UsageError } from '../../../shared/common/errors'
+import { UsageError, UserError } from '../../../shared/common/errors'
 import { describeTokenEvent, type TokenEvent } from '../../../shared/common/events'
 import { MintRequestSchema, type MintRequest } from '../../../shared/common/guards'
 import { describeIssues } from '../../../shared/common/schema-issues'
 import { slugifyTokenNameSegment } from '../../../shared/common/token-name'
+import { agentSocket } from '../../../shared/node/broker/paths'
 import { MintRefusedError } from '../../../shared/node/mint'
 import { NoMintingCredentialError } from '../../../shared/node/minting-credential'
 import { isMintedRecord } from '../../../shared/node/token-records'
@@ -100,15 +101,80 @@ function mintRequestOf(invocation: Invocation): MintRequest {
   return request.data
 }
 
+async function mintThroughBrokerLazily(socket: string, request: MintRequest, reason: string) {
+  const { mintThroughBroker } = await import('../brokered')
+  return mintThroughBroker(socket, request, reason)
+}
+
+/** What the broker granted, printed as a mint prints its token. */
+function printGranted(granted: { name: string; expiresAt: string | null; fingerprint: string | null }, nameOnly: boolean, json: boolean): number {
+  if (nameOnly) process.stdout.write(`${granted.name}\n`)
+  else if (json) process.stdout.write(`${JSON.stringify({ ...granted, via: 'broker' })}\n`)
+  else {
+    process.stdout.write(
+      `granted ${granted.name} (fingerprint ${granted.fingerprint ?? '-'}) by the broker\n` +
+        `  ${granted.expiresAt ? `deadline ${granted.expiresAt} (${relativeTime(granted.expiresAt)})` : 'no deadline'}\n` +
+        `  use it: cfwrap --token ${granted.name} <command>\n`,
+    )
+  }
+  return 0
+}
+
+/**
+ * With no broker to ask, a mint the approval policy reserves for a person is confirmed on the
+ * invoking terminal itself (its controlling tty, not stdin, which a script or an agent feeds):
+ * the word "mint" has to be typed. Without a terminal, it is refused.
+ */
+async function confirmMintOnTerminal(template: string, needs: readonly string[]): Promise<void> {
+  const { openSync, closeSync, createReadStream, createWriteStream } = await import('node:fs')
+  let fd: number
+  try {
+    fd = openSync('/dev/tty', 'r+')
+  } catch {
+    throw new UserError(
+      `this ${template} token needs a person's approval (${needs.join(', ')}), and there is neither a broker to ask nor a terminal: ` +
+        'start the tray app or `cfwrap --daemon` and approve it there (`cfwrap --pending`, `cfwrap --approve ID`), or run the mint in a terminal.',
+      1,
+      'refused',
+    )
+  }
+  const { createInterface } = await import('node:readline')
+  const input = createReadStream('', { fd, autoClose: false })
+  const output = createWriteStream('', { fd, autoClose: false })
+  const rl = createInterface({ input, output })
+  try {
+    const answer = await new Promise<string>((resolve) =>
+      rl.question(
+        `This ${template} token needs a person's approval (${needs.join(', ')}). No broker runs to ask (the tray app or \`cfwrap --daemon\` would give a stronger check). Type "mint" to create it: `,
+        resolve,
+      ),
+    )
+    if (answer.trim() !== 'mint') throw new UserError('not confirmed; nothing was minted.', 1, 'refused')
+  } finally {
+    rl.close()
+    input.destroy()
+    output.destroy()
+    closeSync(fd)
+  }
+}
+
 /** `cfwrap --mint TEMPLATE --ttl DURATION [...]`: prints the new token's name and deadline, never its secret. */
 async function mintCommand(invocation: Invocation): Promise<number> {
   const nameOnly = invocation.options['--name-only'] === true
   const json = invocation.options['--json'] === true
   if (nameOnly && json) throw new UsageError('--name-only and --json exclude each other.')
   const request = mintRequestOf(invocation)
+  const reason = stringOption(invocation, '--reason') ?? ''
+  // With a broker running (and always inside the sandbox), the mint is the broker's decision.
+  const socket = agentSocket(process.env)
+  if (socket) return printGranted(await mintThroughBrokerLazily(socket, request, reason), nameOnly, json)
+  if (reason !== '') printWarning('cfwrap: warning: --reason is shown to the person who approves a request; no broker runs, so nobody sees it.')
+  const service = openService()
   let minted
   try {
-    minted = await openService().mint(request)
+    const needs = await service.approvalNeeded(request)
+    if (needs.length > 0) await confirmMintOnTerminal(request.template, needs)
+    minted = await service.mint(request)
   } catch (error) {
     if (!(error instanceof MintRefusedError)) throw error
     for (const refusal of error.refusals) printError(refusal.message)
@@ -143,6 +209,12 @@ async function mintCommand(invocation: Invocation): Promise<number> {
 /** `cfwrap --revoke NAME [--yes]`: deletes a minted token on Cloudflare, then locally. */
 async function revokeCommand(invocation: Invocation): Promise<number> {
   const name = optionValue(invocation, '--revoke', TokenNameArg) as string
+  if (process.env.CFWRAP_BROKER) {
+    const { revokeThroughBroker } = await import('../brokered')
+    await revokeThroughBroker(process.env.CFWRAP_BROKER, name)
+    process.stdout.write(`revoked ${name}: deleted on Cloudflare by the broker.\n`)
+    return 0
+  }
   const { outcome } = await openService().revoke({ name, forgetDashboardToken: invocation.options['--yes'] === true })
   process.stdout.write(
     outcome === 'forgotten-locally'

@@ -11,6 +11,16 @@ export function listEntry(token: TokenRecord, now: number = Date.now()): TokenRe
   return { ...token, expired: secondsLeft !== null && secondsLeft <= 0, secondsLeft }
 }
 
+/** `--list` inside the sandbox: what the broker granted, the only tokens an agent can use there. */
+async function listGranted(socket: string, json: boolean): Promise<number> {
+  const { listFromBroker } = await import('../brokered')
+  const tokens = await listFromBroker(socket)
+  if (json) process.stdout.write(`${JSON.stringify({ tokens })}\n`)
+  else if (tokens.length === 0) process.stdout.write('The broker has granted no tokens yet; ask for one with `cfwrap --mint TEMPLATE`.\n')
+  else for (const token of tokens) process.stdout.write(`${token.name}  ${token.expiresAt ? `expires ${relativeTime(token.expiresAt)}` : 'no deadline'}  ${token.fingerprint ?? '-'}\n`)
+  return 0
+}
+
 /** `--add`, `--list`, `--remove`, `--bind`, `--unbind`. */
 export async function vaultCommand(invocation: Invocation): Promise<number> {
   const service = openService()
@@ -30,6 +40,7 @@ export async function vaultCommand(invocation: Invocation): Promise<number> {
       return 0
     }
     case 'list': {
+      if (process.env.CFWRAP_BROKER) return listGranted(process.env.CFWRAP_BROKER, invocation.options['--json'] === true)
       const state = await service.list()
       const tokens = state.tokens
       const boundDirs = (name: string): string[] => Object.entries(state.bindings).filter(([, bound]) => bound === name).map(([dir]) => dir)

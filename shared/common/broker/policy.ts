@@ -4,7 +4,8 @@
  * show and edit the same policy.
  */
 import * as z from 'zod/mini'
-import type { Risk, TokenTemplate } from '../templates'
+import type { MintPlan } from '../guards'
+import { findTemplate, type Risk, type TokenTemplate } from '../templates'
 
 /** The approval policy, as stored in the settings. Every rule defaults to "ask". */
 export const ApprovalPolicySchema = z.object({
@@ -46,6 +47,12 @@ export function approvalReasons(token: PlannedToken, policy: ApprovalPolicy): st
     reasons.push("its lifetime is above the template's default")
   }
   return reasons
+}
+
+/** {@link approvalReasons} for a plan the guards made. */
+export function approvalReasonsForPlan(plan: MintPlan, policy: ApprovalPolicy): string[] {
+  const templates = plan.templates.map((name) => findTemplate(name)).filter((template): template is TokenTemplate => template !== undefined)
+  return approvalReasons({ templates, env: plan.nameParts.env, ttlSeconds: plan.ttlSeconds, risk: plan.risk }, policy)
 }
 
 /** Longest window a standing approval (same template, project and env) may cover. */

@@ -10,11 +10,10 @@ import { existsSync, unlinkSync } from 'node:fs'
 import { UserError } from '../../common/errors'
 import type { TokenEvent } from '../../common/events'
 import type { MintPlan } from '../../common/guards'
-import { approvalReasons, coveredByApproval, MAX_APPROVAL_WINDOW_MS, type ApprovalPolicy, type StandingApproval } from '../../common/broker/policy'
+import { approvalReasonsForPlan, coveredByApproval, MAX_APPROVAL_WINDOW_MS, type ApprovalPolicy, type StandingApproval } from '../../common/broker/policy'
 import { AgentMessageSchema, ControlMessageSchema, type AgentMessage, type ControlMessage, type GrantedToken, type PendingRequest, type TokenAsk } from '../../common/broker/protocol'
 import { describePolicies } from '../../common/policy'
 import type { TokenRecord } from '../../common/state'
-import { findTemplate, type TokenTemplate } from '../../common/templates'
 import { BrokerRefusedError, brokerCall } from './client'
 import { serveSocket, type MessageContext, type SocketLimits, type SocketServer } from './ndjson-server'
 import type { BrokerPaths } from './paths'
@@ -82,10 +81,8 @@ export class Broker {
   async request(ask: TokenAsk, reason: string, requester: { pid: number; cwd: string }, context: Pick<MessageContext, 'pending' | 'signal'>): Promise<GrantedToken> {
     const chain = processChain(requester.pid)
     const plan = await this.host.plan(ask)
-    const templates = plan.templates.map((name) => findTemplate(name)).filter((template): template is TokenTemplate => template !== undefined)
-    const policy = await this.host.policy()
     const covered = coveredByApproval(this.standingApprovals(), ask, this.host.now())
-    const needs = covered ? [] : approvalReasons({ templates, env: plan.nameParts.env, ttlSeconds: plan.ttlSeconds, risk: plan.risk }, policy)
+    const needs = covered ? [] : approvalReasonsForPlan(plan, await this.host.policy())
     const requestId = randomBytes(6).toString('hex')
     const time = new Date(this.host.now()).toISOString()
     this.host.emit({ type: 'broker-request', time, requestId, name: plan.tokenName, template: ask.template, chain: describeChain(chain), cwd: requester.cwd, reason, needsApproval: needs })
