@@ -126,7 +126,7 @@ function printGranted(granted: { name: string; expiresAt: string | null; fingerp
  * the word "mint" has to be typed. Without a terminal, it is refused.
  */
 async function confirmMintOnTerminal(template: string, needs: readonly string[]): Promise<void> {
-  const { openSync, closeSync, createReadStream, createWriteStream } = await import('node:fs')
+  const { openSync } = await import('node:fs')
   let fd: number
   try {
     fd = openSync('/dev/tty', 'r+')
@@ -139,8 +139,11 @@ async function confirmMintOnTerminal(template: string, needs: readonly string[])
     )
   }
   const { createInterface } = await import('node:readline')
-  const input = createReadStream('', { fd, autoClose: false })
-  const output = createWriteStream('', { fd, autoClose: false })
+  const tty = await import('node:tty')
+  // tty streams, not file streams: a file read of a terminal blocks a thread-pool thread until a line
+  // comes, and then the process cannot exit.
+  const input = new tty.ReadStream(fd)
+  const output = new tty.WriteStream(fd)
   const rl = createInterface({ input, output })
   try {
     const answer = await new Promise<string>((resolve) =>
@@ -154,7 +157,6 @@ async function confirmMintOnTerminal(template: string, needs: readonly string[])
     rl.close()
     input.destroy()
     output.destroy()
-    closeSync(fd)
   }
 }
 

@@ -1,0 +1,104 @@
+// The person's side of the broker from the CLI, and `cfwrap --mint` when no broker runs: a mint the
+// policy reserves for a person is confirmed on the terminal (typed), refused without one.
+import { spawn, spawnSync } from 'node:child_process'
+import { createInterface } from 'node:readline'
+import { afterEach, describe, expect, it } from 'vitest'
+import { CLI, cliEnv, runCli, startCli } from '../support/cli'
+import { makeWorld, waitFor, type TokenWorld } from '../support/token-harness'
+
+let world: TokenWorld | null = null
+let daemon: ReturnType<typeof startCli> | null = null
+afterEach(async () => {
+  if (daemon) {
+    daemon.kill('SIGTERM')
+    await new Promise((resolve) => daemon?.once('close', resolve))
+    daemon = null
+  }
+  await world?.cleanup()
+  world = null
+})
+
+const HAS_SCRIPT = spawnSync('sh', ['-c', 'command -v script']).status === 0
+
+describe('cfwrap --mint without a broker', () => {
+  it('refuses a production deploy off a terminal, with the way to approve it; a low-risk mint within defaults needs nobody', async () => {
+    world = await makeWorld({ approvalPolicy: 'default' })
+    const env = cliEnv(world.home, { CLOUDFLARE_API_BASE_URL: world.fake.url })
+    // The issue's attack: a prompt-injected agent picks a human owner and prod.
+    const refused = await runCli(['--mint', 'workers-deploy', '--ttl', '2h', '--owner', 'jane', '--project', 'shop', '--env', 'prod'], { env, cwd: world.home })
+    expect(refused.status).toBe(1)
+    expect(refused.stderr.trim().split('\n')).toHaveLength(1)
+    expect(refused.stderr).toMatch(/needs a person's approval \(its risk is high, it is for prod, its lifetime is above the template's default\), and there is neither a broker to ask nor a terminal/)
+    expect(world.fake.tokensAlive().filter((token) => token.name.includes('workers-deploy'))).toEqual([])
+    const easy = await runCli(['--mint', 'read-only', '--project', 'shop', '--env', 'dev', '--name-only'], { env, cwd: world.home })
+    expect(easy.status, easy.stderr).toBe(0)
+    expect(easy.stdout.trim()).toBe('cfwrap:shop:dev:read-only:' + easy.stdout.trim().split(':').pop())
+  })
+
+  it.runIf(HAS_SCRIPT)('on a terminal, the word "mint" has to be typed; anything else mints nothing', async () => {
+    world = await makeWorld({ approvalPolicy: 'default' })
+    const env = cliEnv(world.home, { CLOUDFLARE_API_BASE_URL: world.fake.url })
+    const command = `${process.execPath} ${CLI} --mint workers-deploy --project shop --env prod --name-only`
+    // Not spawnSync: the fake API answers from this very process, which must keep running meanwhile.
+    const typed = (answer: string) =>
+      new Promise<{ status: number | null; stdout: string }>((resolve) => {
+        const child = spawn('script', ['-qec', command, '/dev/null'], { env, cwd: world?.home, stdio: ['pipe', 'pipe', 'inherit'] })
+        let stdout = ''
+        child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
+        child.on('close', (status) => resolve({ status, stdout }))
+        child.stdin.end(`${answer}\n`)
+      })
+    const no = await typed('y')
+    expect(no.status).toBe(1)
+    expect(no.stdout).toMatch(/Type "mint" to create it/)
+    expect(no.stdout).toMatch(/not confirmed; nothing was minted/)
+    expect(world.fake.tokensAlive().filter((token) => token.name.includes('workers-deploy'))).toEqual([])
+    const yes = await typed('mint')
+    expect(yes.status, yes.stdout).toBe(0)
+    expect(yes.stdout).toMatch(/cfwrap:shop:prod:workers-deploy:\S+/)
+  })
+})
+
+describe('the person\'s commands', () => {
+  it('say in one sentence that no broker runs', async () => {
+    world = await makeWorld()
+    const env = cliEnv(world.home)
+    for (const args of [['--pending'], ['--approve', 'abc'], ['--deny', 'abc'], ['--policy']]) {
+      const result = await runCli(args, { env })
+      expect(result.status, args.join(' ')).toBe(1)
+      expect(result.stderr).toMatch(/^cfwrap: cannot reach the cfwrap broker at \S+control\.sock: none is running there\. Start the tray app or `cfwrap --daemon`\.\n$/)
+    }
+    expect((await runCli(['--approve', 'abc', '--for', 'soon'], { env })).status).toBe(2)
+  })
+
+  it('with the daemon running: --mint waits; --pending shows it; --approve --for grants it and the next one at once; --policy changes the rules', async () => {
+    world = await makeWorld({ approvalPolicy: 'default' })
+    const env = cliEnv(world.home, { CLOUDFLARE_API_BASE_URL: world.fake.url })
+    daemon = startCli(['--daemon', '--json'], { env })
+    const lines: string[] = []
+    createInterface({ input: daemon.stdout as NodeJS.ReadableStream }).on('line', (line) => lines.push(line))
+    await waitFor(() => lines.some((line) => line.includes('daemon-started')), 20_000, 'the daemon')
+    const minting = runCli(['--mint', 'kv-write', '--project', 'shop', '--env', 'prod', '--reason', 'seed the cache', '--name-only'], { env, cwd: world.home })
+    let id = ''
+    await waitFor(async () => {
+      const pending = await runCli(['--pending'], { env })
+      id = /^([0-9a-f]{12}) {2}cfwrap:shop:prod:kv-write:agent/m.exec(pending.stdout)?.[1] ?? ''
+      if (id) expect(pending.stdout).toMatch(/its reason \(untrusted\): "seed the cache"/)
+      return id !== ''
+    }, 20_000, 'the request')
+    const approved = await runCli(['--approve', id, '--for', '1h'], { env })
+    expect(approved.status, approved.stderr).toBe(0)
+    expect(approved.stdout).toMatch(/^approved [0-9a-f]{12}; the same template, project and env are granted until \d{4}-/)
+    const first = await minting
+    expect(first.status, first.stderr).toBe(0)
+    expect(first.stdout.trim()).toBe('cfwrap:shop:prod:kv-write:agent')
+    const again = await runCli(['--mint', 'kv-write', '--project', 'shop', '--env', 'prod', '--name-only'], { env, cwd: world.home })
+    expect(again.status, again.stderr).toBe(0)
+    expect(again.stderr).not.toMatch(/waiting/)
+    const policy = await runCli(['--policy', '--set', 'risks=', '--set', 'envs=', '--json'], { env })
+    expect(JSON.parse(policy.stdout)).toMatchObject({ risks: [], envs: [] })
+    const free = await runCli(['--mint', 'dns-edit', '--project', 'shop', '--env', 'prod', '--zone', world.fake.account.id, '--name-only'], { env, cwd: world.home })
+    expect(free.status, free.stderr).toBe(0)
+    expect((await runCli(['--policy', '--set', 'envs=prod', '--set', 'speed=fast'], { env })).status).toBe(2)
+  }, 60_000)
+})
