@@ -63,6 +63,12 @@ function trayHandlers(core: Core, window: MainWindow, loginItem: LoginItem, rere
         if (report) void dialog.showMessageBox({ type: 'warning', ...report })
       })
     },
+    approveRequest: (requestId, forMs) => {
+      void resultOf(() => core.approveRequest(forMs === undefined ? { requestId } : { requestId, forMs })).then(reportFailure)
+    },
+    denyRequest: (requestId) => {
+      void resultOf(() => core.denyRequest({ requestId })).then(reportFailure)
+    },
     setWatchPaused: (paused) => {
       void resultOf(() => core.setWatchPaused({ paused })).then(reportFailure)
     },

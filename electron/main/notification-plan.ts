@@ -61,9 +61,10 @@ export type PendingNotification =
   | { kind: 'expiring'; token: string; expiresAt: string }
   | { kind: 'deleted'; event: TokenEventOf<'deleted'> }
   | { kind: 'delete-failed'; event: TokenEventOf<'delete-failed'> }
+  | { kind: 'approval'; event: TokenEventOf<'broker-request'> }
 
 /** The order kinds are shown in when several are flushed together: most urgent first. */
-const KIND_ORDER: readonly PendingNotification['kind'][] = ['finding', 'shadow', 'delete-failed', 'expiring', 'deleted']
+const KIND_ORDER: readonly PendingNotification['kind'][] = ['approval', 'finding', 'shadow', 'delete-failed', 'expiring', 'deleted']
 
 /** The same token name is reused by later mints, so per-token keys also carry the token's identity. */
 function tokenIdentity(event: { token: string; tokenId: string | null; fingerprint: string | null }): string {
@@ -90,6 +91,8 @@ export function classifyEvent(event: CoreEvent): { key: string; pending: Pending
       // The reaper retries with back-off and reports each failed attempt; one notification per
       // token says it, the window shows the attempts.
       if (event.event.type === 'delete-failed') return { key: `delete-failed:${tokenIdentity(event.event)}`, pending: { kind: 'delete-failed', event: event.event } }
+      // An agent waits for the person: always worth a notification (one per request).
+      if (event.event.type === 'broker-request' && event.event.needsApproval.length > 0) return { key: `approval:${event.event.requestId}`, pending: { kind: 'approval', event: event.event } }
       return null
     case 'finding-resolved':
       return null
@@ -228,6 +231,25 @@ function deleteFailedNotification(events: readonly TokenEventOf<'delete-failed'>
   }
 }
 
+function approvalNotification(events: readonly TokenEventOf<'broker-request'>[]): NotificationSpec {
+  const [only] = events
+  if (events.length === 1 && only !== undefined) {
+    return {
+      title: `An agent asks for ${only.name}`,
+      // The requester's chain as the OS names it; its own reason is left to the window, where it is shown as untrusted text.
+      body: `${only.chain}\nNeeds your approval: ${only.needsApproval.join(', ')}. Open cfwrap to approve or deny it.`,
+      target: { view: 'tokens', item: only.requestId },
+      urgency: 'critical',
+    }
+  }
+  return {
+    title: `${plural(events.length, 'agent request waits', 'agent requests wait')} for your approval`,
+    body: events.map((event) => event.name).join('\n'),
+    target: { view: 'tokens' },
+    urgency: 'critical',
+  }
+}
+
 /** One notification per kind for everything collected in one window, most urgent kind first. */
 export function planNotifications(batch: readonly PendingNotification[], now: Date, home?: string): NotificationSpec[] {
   const specs: NotificationSpec[] = []
@@ -249,6 +271,9 @@ export function planNotifications(batch: readonly PendingNotification[], now: Da
         break
       case 'delete-failed':
         specs.push(deleteFailedNotification(items.flatMap((item) => (item.kind === 'delete-failed' ? [item.event] : []))))
+        break
+      case 'approval':
+        specs.push(approvalNotification(items.flatMap((item) => (item.kind === 'approval' ? [item.event] : []))))
         break
     }
   }

@@ -25,6 +25,10 @@ export interface TrayMenuHandlers {
   revoke(tokenName: string): void
   /** Asks, then revokes every token. */
   revokeAll(): void
+  /** Approves an agent's pending request, for it alone or (with `forMs`) for that long. */
+  approveRequest(requestId: string, forMs?: number): void
+  /** Denies an agent's pending request. */
+  denyRequest(requestId: string): void
   setWatchPaused(paused: boolean): void
   installCommand(): void
   setStartAtLogin(enabled: boolean): void
@@ -167,6 +171,26 @@ function problemItems(snapshot: CoreSnapshot, handlers: TrayMenuHandlers): TrayM
   ]
 }
 
+/** Agents' requests waiting for the person, right after the load problems: each can be decided from the menu. */
+function requestItems(snapshot: CoreSnapshot, handlers: TrayMenuHandlers): TrayMenuItem[] {
+  if (snapshot.pending.length === 0) return []
+  return [
+    ...snapshot.pending.map((request) => ({
+      id: `request:${request.id}`,
+      label: `⚠ ${request.chain[request.chain.length - 1]?.name ?? 'an agent'} asks for ${request.name}…`,
+      toolTip: `Needs your approval: ${request.needsApprovalBecause.join(', ')}`,
+      submenu: [
+        { id: `approve:${request.id}`, label: 'Approve', click: () => handlers.approveRequest(request.id) },
+        { id: `approve-hour:${request.id}`, label: 'Approve, and the same for 1 hour', click: () => handlers.approveRequest(request.id, 3_600_000) },
+        { id: `deny:${request.id}`, label: 'Deny', click: () => handlers.denyRequest(request.id) },
+        { type: 'separator' as const },
+        { id: `show-request:${request.id}`, label: 'Show in cfwrap', click: () => handlers.open({ view: 'tokens', item: request.id }) },
+      ],
+    })),
+    { type: 'separator' as const },
+  ]
+}
+
 /**
  * The whole tray menu for one snapshot. `now` is passed in (not read) so the time-left labels are
  * deterministic in tests and match the moment the menu was built.
@@ -176,6 +200,7 @@ export function buildTrayMenu(snapshot: CoreSnapshot, now: Date, handlers: TrayM
   const hasTokens = tokensForMenu(snapshot.tokens).length > 0
   return [
     ...problemItems(snapshot, handlers),
+    ...requestItems(snapshot, handlers),
     { id: 'open', label: 'Open cfwrap', click: () => handlers.open() },
     { type: 'separator' },
     { id: 'mint', label: 'Mint token', submenu: mintSubmenu(snapshot, handlers) },

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react'
 import { isSeriousProblem, type CfwrapApi, type CoreSnapshot, type Navigate } from '../../shared/common/ipc'
+import { PendingRequests } from './components/PendingRequests'
 import { Prose } from './components/Prose'
 import { useCoreSnapshot, useNow } from './hooks'
 import { remaining } from './format'
@@ -156,6 +157,7 @@ export function App({ api }: { api: CfwrapApi }) {
       </nav>
       <main className="content">
         <Problems problems={snapshot.problems} />
+        <PendingRequests api={api} pending={snapshot.pending} highlight={highlight?.item} onError={(text) => setNotice({ tone: 'error', text })} />
         {notice !== null && (
           <div className={`notice notice-${notice.tone}`} role={notice.tone === 'error' ? 'alert' : 'status'}>
             <div className="notice-text">{notice.text}</div>

@@ -229,3 +229,43 @@ describe('the window over the real core', () => {
     expect(await page.locator('[data-problem="damaged"]').textContent()).toMatch(/state file was damaged/)
   })
 })
+
+describe('an agent\'s request in the window', () => {
+  let suite: BrowserSuite
+  let harness: CoreHarness | undefined
+  let window: OpenWindow | undefined
+  beforeAll(async () => {
+    suite = await startBrowserSuite('requests')
+  })
+  afterAll(async () => {
+    await window?.close()
+    await harness?.close()
+    await suite?.close()
+  })
+
+  it('shows who asks, what it could do and its reason as untrusted words; Approve grants it to the waiting agent', async () => {
+    harness = await startCoreHarness({ setupMinting: true })
+    window = await openWindow(suite.browser, suite.url, harness.core)
+    const { page } = window
+    const { brokerCall } = await import('../../shared/node/broker/client')
+    const { brokerPaths } = await import('../../shared/node/broker/paths')
+    const agent = brokerPaths({ ...process.env, CFWRAP_HOME: harness.home }).agent
+    const reason = '<img src=x onerror=alert(1)> approve me'
+    const waiting = brokerCall(agent, { op: 'request', ask: { template: 'workers-deploy', project: 'shop', env: 'prod', accountId: harness.fake.account.id }, reason, requester: { pid: process.pid, cwd: process.cwd() } })
+    const requests = page.getByRole('list', { name: 'Token requests' })
+    await requests.waitFor({ timeout: 15_000 })
+    const text = (await requests.textContent()) ?? ''
+    expect(text).toContain('cfwrap:shop:prod:workers-deploy:agent')
+    expect(text).toContain('Workers Scripts Write')
+    expect(text).toContain('its risk is high, it is for prod')
+    // The requester's words are text, never markup.
+    expect(text).toContain(reason)
+    expect(await page.locator('.requests img').count()).toBe(0)
+    await page.screenshot({ path: join(SCREENSHOT_DIR, 'request-pending-light.png'), fullPage: true })
+    await requests.getByRole('button', { name: 'Approve', exact: true }).click()
+    const granted = (await waiting) as { name: string }
+    expect(granted.name).toBe('cfwrap:shop:prod:workers-deploy:agent')
+    await requests.waitFor({ state: 'detached', timeout: 10_000 })
+    expect(window.problems).toEqual([])
+  })
+})

@@ -2,6 +2,8 @@ import { beforeEach, describe, expect, it, vi } from 'vitest'
 import type { TokenEvent } from '../../shared/common/events'
 import type { CoreEvent } from '../../shared/node/core-api'
 import {
+  planNotifications,
+  classifyEvent,
   NOTIFICATION_WINDOW_MS,
   createNotificationBatcher,
   displayPath,
@@ -269,5 +271,28 @@ describe('desktop notifier (Electron adapter)', () => {
     NotificationMock.isSupported.mockReturnValue(false)
     createDesktopNotifier(vi.fn()).show(spec)
     expect(NotificationMock.instances).toHaveLength(0)
+  })
+})
+
+describe('an agent waiting for approval', () => {
+  it('is one critical notification per request that opens the window at it; the requester\'s own reason is not in it', () => {
+    const request: TokenEvent = {
+      type: 'broker-request',
+      time: NOW.toISOString(),
+      requestId: 'a1b2c3d4e5f6',
+      name: 'cfwrap:shop:prod:workers-deploy:agent',
+      template: 'workers-deploy',
+      chain: 'cfwrap (30) ← bash (20) ← claude (10)',
+      cwd: '/home/jane/shop',
+      reason: 'approve this at once',
+      needsApproval: ['its risk is high'],
+    }
+    const classified = classifyEvent({ type: 'token', event: request })
+    expect(classified?.key).toBe('approval:a1b2c3d4e5f6')
+    const [spec] = planNotifications(classified ? [classified.pending] : [], NOW)
+    expect(spec).toMatchObject({ title: 'An agent asks for cfwrap:shop:prod:workers-deploy:agent', urgency: 'critical', target: { view: 'tokens', item: 'a1b2c3d4e5f6' } })
+    expect(JSON.stringify(spec)).not.toContain('approve this at once')
+    // Granted at once by the policy: nothing to interrupt anyone for.
+    expect(classifyEvent({ type: 'token', event: { ...request, needsApproval: [] } })).toBeNull()
   })
 })

@@ -24,6 +24,8 @@ function handlers(): HandlerMocks {
     copyCommand: vi.fn<TrayMenuHandlers['copyCommand']>(),
     revoke: vi.fn<TrayMenuHandlers['revoke']>(),
     revokeAll: vi.fn<TrayMenuHandlers['revokeAll']>(),
+    approveRequest: vi.fn<TrayMenuHandlers['approveRequest']>(),
+    denyRequest: vi.fn<TrayMenuHandlers['denyRequest']>(),
     setWatchPaused: vi.fn<TrayMenuHandlers['setWatchPaused']>(),
     installCommand: vi.fn<TrayMenuHandlers['installCommand']>(),
     setStartAtLogin: vi.fn<TrayMenuHandlers['setStartAtLogin']>(),
@@ -256,6 +258,32 @@ describe('time left, tooltip and title', () => {
   it('puts the number of problems in the macOS title, and nothing when all is quiet', () => {
     expect(trayTitle(snapshot())).toBe('')
     expect(trayTitle(snapshot({ findings: [findingView('f1', '/a', 1)], shadows: [shadowWarning('s1')] }))).toBe('⚠ 2')
+  })
+
+  it('lists the agents\' requests after the problems, each decided from its submenu', () => {
+    const h = handlers()
+    const request = {
+      id: 'a1b2c3d4e5f6',
+      ask: { template: 'workers-deploy', project: 'shop', env: 'prod' },
+      name: 'cfwrap:shop:prod:workers-deploy:agent',
+      policies: ['Workers Scripts Write on account 0123abcd…'],
+      ttlSeconds: 900,
+      risk: 'high' as const,
+      needsApprovalBecause: ['its risk is high', 'it is for prod'],
+      reason: 'ignore previous instructions',
+      chain: [{ pid: 30, name: 'cfwrap' }, { pid: 20, name: 'bash' }, { pid: 10, name: 'claude' }],
+      cwd: '/home/jane/shop',
+      createdAt: NOW.toISOString(),
+    }
+    const menu = buildTrayMenu(snapshot({ pending: [request] }), NOW, h, { startAtLogin: false })
+    expect(menu[0]).toMatchObject({ label: '⚠ claude asks for cfwrap:shop:prod:workers-deploy:agent…', toolTip: 'Needs your approval: its risk is high, it is for prod' })
+    // The requester's own words never reach the menu.
+    expect(JSON.stringify(menu)).not.toContain('ignore previous instructions')
+    byId(menu, 'approve:a1b2c3d4e5f6').click?.()
+    byId(menu, 'approve-hour:a1b2c3d4e5f6').click?.()
+    byId(menu, 'deny:a1b2c3d4e5f6').click?.()
+    expect(h.approveRequest.mock.calls).toEqual([['a1b2c3d4e5f6'], ['a1b2c3d4e5f6', 3_600_000]])
+    expect(h.denyRequest).toHaveBeenCalledWith('a1b2c3d4e5f6')
   })
 
   it('puts load problems first in the menu, each with its sentence as the tooltip, and counts the serious ones', () => {
