@@ -46,6 +46,7 @@ const LOADERS: Record<Mode, () => Promise<Command>> = {
   deny: async () => (await import('./commands/broker-commands')).brokerCommand,
   policy: async () => (await import('./commands/broker-commands')).brokerCommand,
   sandbox: async () => (await import('./commands/sandbox-command')).sandboxCommand,
+  templates: async () => (await import('./commands/templates-command')).templatesCommand,
 }
 
 /** What works inside `cfwrap --sandbox`, where there is no keychain and no state: what asks the broker. */

@@ -78,7 +78,7 @@ function tokenStatusLabel(token: TokenView, now: Date): string {
 }
 
 function mintSubmenu(snapshot: CoreSnapshot, handlers: TrayMenuHandlers): TrayMenuItem[] {
-  const { recent, rest } = templatesInRecentOrder(snapshot.settings.recentTemplates)
+  const { recent, rest } = templatesInRecentOrder(snapshot.settings.recentTemplates, snapshot.settings.customTemplates)
   // A mint needs a project, an environment and often a resource (account, zone, bucket) that a
   // menu cannot ask for, and the person should see the policies and deadline before a token
   // exists. So each item opens the Mint view with the template chosen and its default lifetime

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini'
 import { MintRequestSchema, type Refusal } from './guards'
+import { CustomTemplateSchema } from './templates'
 import { MAX_APPROVAL_WINDOW_MS } from './broker/policy'
 import { PendingRequestSchema } from './broker/protocol'
 import { CLOUDFLARE_ID, NAME_SEGMENT, STORED_TOKEN_NAME } from './ids'
@@ -63,6 +64,8 @@ export const SettingsViewSchema = z.object({
   watchedRoots: z.array(z.string()),
   recentTemplates: z.array(z.string()),
   watchPaused: z.boolean(),
+  /** The person's own templates, listed with the built-in ones. */
+  customTemplates: z.array(CustomTemplateSchema),
 })
 /** Settings as the window sees them. */
 export type SettingsView = z.infer<typeof SettingsViewSchema>

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini'
 import { ApprovalPolicySchema } from './broker/policy'
+import { CustomTemplateSchema } from './templates'
 
 /** What cfwrap does with a stored token: inject it into commands, or use it only to mint others. */
 export const TokenRoleSchema = z.enum(['command', 'minting'])
@@ -61,6 +62,8 @@ export const StoredSettingsSchema = z.object({
   watchPaused: z.optional(z.boolean()),
   /** When an agent's request needs a person (see shared/common/broker/policy.ts); absent rules keep their defaults. */
   approvalPolicy: z.optional(z.partial(ApprovalPolicySchema)),
+  /** The person's own templates (`cfwrap --templates --add FILE`). */
+  customTemplates: z.optional(z.array(CustomTemplateSchema)),
 })
 
 /** The state file: metadata only, validated on every read. */

@@ -4,6 +4,8 @@
  * Templates are plain data so the CLI, the tray window and the tests read the same table.
  */
 
+import * as z from 'zod/mini'
+
 /** Cloudflare's permission-group scope ids; permission group names repeat across scopes, so a name alone is ambiguous. */
 export const SCOPES = {
   account: 'com.cloudflare.api.account',
@@ -32,8 +34,8 @@ export type Risk = 'low' | 'medium' | 'high'
 
 /** A job-shaped token recipe shown in the UI and expanded into policies when minting. */
 export interface TokenTemplate {
-  /** Stable id; also the `<purpose>` segment of the token name. */
-  name: TemplateName
+  /** Stable id; also the `<purpose>` segment of the token name. A built-in's is a {@link TemplateName}. */
+  name: string
   /** Plain words for the UI. */
   title: string
   description: string
@@ -195,10 +197,35 @@ export const TEMPLATES: readonly TokenTemplate[] = [
 ]
 
 
-/** The template called `name`, or undefined when there is none. */
-export function findTemplate(name: string): TokenTemplate | undefined {
-  return TEMPLATES.find((template) => template.name === name)
+/** The template called `name` among the built-in ones and `custom`, or undefined when there is none. */
+export function findTemplate(name: string, custom: readonly TokenTemplate[] = []): TokenTemplate | undefined {
+  return TEMPLATES.find((template) => template.name === name) ?? custom.find((template) => template.name === name)
 }
+
+/** Every template: the built-in ones, then the settings' own. */
+export function templateCatalog(custom: readonly TokenTemplate[] = []): readonly TokenTemplate[] {
+  return [...TEMPLATES, ...custom]
+}
+
+/** A template of the person's own, as the settings keep it (`cfwrap --templates --add FILE`). */
+export const CustomTemplateSchema = z.strictObject({
+  /** Also the token name's purpose part: lowercase, no "." (it joins combined templates), not a built-in's name. */
+  name: z.string().check(
+    z.regex(/^[a-z0-9][a-z0-9_-]{0,39}$/, 'a template name is lowercase letters, digits, "_" and "-" (at most 40)'),
+    z.refine((name) => !(TEMPLATE_NAMES as readonly string[]).includes(name), 'that name is a built-in template'),
+  ),
+  title: z.string().check(z.minLength(1), z.maxLength(80)),
+  description: z._default(z.string().check(z.maxLength(300)), ''),
+  permissions: z
+    .array(z.strictObject({ name: z.string().check(z.minLength(1), z.maxLength(100)), scope: z.enum([SCOPES.account, SCOPES.zone, SCOPES.r2Bucket, SCOPES.user]) }))
+    .check(z.minLength(1), z.maxLength(30)),
+  resource: z.enum(['account', 'zone', 'r2-bucket']),
+  risk: z.enum(['low', 'medium', 'high']),
+  defaultTtlSeconds: z.number().check(z.int(), z.minimum(60), z.maximum(24 * 60 * 60)),
+  maxTtlSeconds: z.number().check(z.int(), z.minimum(60), z.maximum(24 * 60 * 60)),
+  agentSafe: z._default(z.boolean(), false),
+  scopeSummary: z._default(z.string().check(z.maxLength(300)), ''),
+}).check(z.refine((template) => template.defaultTtlSeconds <= template.maxTtlSeconds, 'defaultTtlSeconds is above maxTtlSeconds'))
 
 /** How many recently used templates the settings keep (the tray menu and the Mint view list them first). */
 export const RECENT_TEMPLATES_KEPT = 8
@@ -209,7 +236,7 @@ export function withRecentTemplates(recent: readonly string[], used: readonly st
 }
 
 /** The templates, recently used ones first (most recent first), then the rest in table order. */
-export function templatesInRecentOrder(recent: readonly string[]): { recent: TokenTemplate[]; rest: TokenTemplate[] } {
-  const first = [...new Set(recent)].map(findTemplate).filter((template): template is TokenTemplate => template !== undefined)
-  return { recent: first, rest: TEMPLATES.filter((template) => !first.includes(template)) }
+export function templatesInRecentOrder(recent: readonly string[], custom: readonly TokenTemplate[] = []): { recent: TokenTemplate[]; rest: TokenTemplate[] } {
+  const first = [...new Set(recent)].map((name) => findTemplate(name, custom)).filter((template): template is TokenTemplate => template !== undefined)
+  return { recent: first, rest: templateCatalog(custom).filter((template) => !first.includes(template)) }
 }

@@ -1,6 +1,7 @@
 import type { CoreSnapshot, FindingView, ServiceChannels, ShadowWarning } from '../common/ipc'
 import type { TokenEvent } from '../common/events'
 import type { MintRequest } from '../common/guards'
+import type { TokenTemplate } from '../common/templates'
 import type { Finding } from '../common/scan'
 import type { State, TokenRecord } from '../common/state'
 import type { FileScanReport } from './file-scan'
@@ -69,6 +70,15 @@ export interface Core extends ServiceChannels {
    * (empty when it does not). `cfwrap --mint` asks it when no broker runs to ask a person.
    */
   approvalNeeded(request: MintRequest): Promise<string[]>
+  /** The built-in templates and the person's own. */
+  templates(): Promise<{ builtIn: readonly TokenTemplate[]; custom: TokenTemplate[] }>
+  /**
+   * Adds (or replaces, by name) templates of the person's own, given as parsed JSON: each is
+   * validated, and refused when the guard rules would refuse every token made from it.
+   */
+  importTemplates(templates: unknown): Promise<string[]>
+  /** Removes one of the person's own templates. */
+  dropTemplate(name: string): Promise<void>
   /** Every record and binding of the vault (metadata only). */
   list(): Promise<Pick<State, 'tokens' | 'bindings'>>
   /** Stores a token made in the dashboard; its secret goes to the keychain only. */

@@ -26,14 +26,17 @@ import { auditSubscriber } from './audit-events'
 import type { Core, CoreEvent, DoctorReport } from './core-api'
 import { CloudflareApiError } from './cloudflare'
 import { ApprovalPolicySchema, approvalReasonsForPlan } from '../common/broker/policy'
-import { isAgentOwner, type MintRequest } from '../common/guards'
+import * as z from 'zod/mini'
+import { checkMintRequest, isAgentOwner, type MintRequest } from '../common/guards'
+import { describeIssues } from '../common/schema-issues'
+import { CustomTemplateSchema, TEMPLATES, type TokenTemplate } from '../common/templates'
 import { Broker, startBroker, type BrokerHost, type BrokerServer } from './broker/broker'
 import { brokerPaths } from './broker/paths'
 import { startDaemon, type Daemon, type DaemonContext, type DaemonOptions, type DaemonService } from './daemon'
 import { profileTest, scanPaths } from './file-scan'
 import { KeychainUnavailableError } from './keychain'
 import { LeakWatcher, type WatchedFinding } from './leak-watcher'
-import { mintToken, planMint } from './mint'
+import { mintToken, MintRefusedError, planMint } from './mint'
 import { mintingApiProvider, openMintingClient, setupMintingCredential } from './minting-credential'
 import type { ForeignToken } from './reaper/plan'
 import { Reaper } from './reaper'
@@ -145,7 +148,7 @@ class AppCore implements Core {
     return {
       revision: this.revision,
       now: new Date(this.now()).toISOString(),
-      tokens: this.state.tokens.map(tokenView),
+      tokens: this.state.tokens.map((record) => tokenView(record, this.state.settings?.customTemplates)),
       findings,
       shadows: this.shadows,
       audit: this.audit,
@@ -336,10 +339,45 @@ class AppCore implements Core {
 
   // ----- the CLI's operations -----
 
+  async templates(): Promise<{ builtIn: readonly TokenTemplate[]; custom: TokenTemplate[] }> {
+    return { builtIn: TEMPLATES, custom: (await this.vault.readState()).settings?.customTemplates ?? [] }
+  }
+
+  async importTemplates(raw: unknown): Promise<string[]> {
+    const parsed = z.array(CustomTemplateSchema).safeParse(Array.isArray(raw) ? raw : [raw])
+    if (!parsed.success) throw new UserError(`not a valid template: ${describeIssues(parsed.error.issues, 'the template')}.`, 2, 'usage')
+    const state = await this.vault.readState()
+    for (const template of parsed.data) {
+      // A trial request with every resource named: what the rules refuse then, they refuse for every token of it.
+      const trial = checkMintRequest(
+        { template: template.name, project: 'check', env: 'check', accountId: '0'.repeat(32), zoneId: '0'.repeat(32), userId: '0'.repeat(32), bucket: 'check-bucket' },
+        { ...mintSettings(state), defaultOwner: 'check', customTemplates: [template] },
+      )
+      const fatal = trial.ok ? [] : trial.refusals.filter((refusal) => ['dns-with-deploy', 'd1-with-deploy', 'mixed-scopes'].includes(refusal.rule))
+      if (fatal.length > 0) throw new MintRefusedError(fatal.map((refusal) => ({ ...refusal, message: `template ${template.name}: ${refusal.message}` })))
+    }
+    return this.change(async () => {
+      await this.updateStoredSettings((settings) => {
+        const names = new Set(parsed.data.map((template) => template.name))
+        return { ...settings, customTemplates: [...(settings.customTemplates ?? []).filter((template) => !names.has(template.name)), ...parsed.data] }
+      })
+      return parsed.data.map((template) => template.name)
+    })
+  }
+
+  async dropTemplate(name: string): Promise<void> {
+    await this.change(async () => {
+      if (!((await this.vault.readState()).settings?.customTemplates ?? []).some((template) => template.name === name)) {
+        throw new UserError(`there is no template of your own called ${name}; \`cfwrap --templates\` lists them.`)
+      }
+      await this.updateStoredSettings((settings) => ({ ...settings, customTemplates: (settings.customTemplates ?? []).filter((template) => template.name !== name) }))
+    })
+  }
+
   async approvalNeeded(request: MintRequest): Promise<string[]> {
     const state = await this.vault.readState()
     const plan = planMint(withDefaultAccount(request, state), mintSettings(state))
-    return approvalReasonsForPlan(plan, ApprovalPolicySchema.parse(state.settings?.approvalPolicy ?? {}))
+    return approvalReasonsForPlan(plan, ApprovalPolicySchema.parse(state.settings?.approvalPolicy ?? {}), state.settings?.customTemplates)
   }
 
   async list(): Promise<Pick<State, 'tokens' | 'bindings'>> {
@@ -497,6 +535,7 @@ class AppCore implements Core {
         return record
       },
       policy: async () => ApprovalPolicySchema.parse((await this.vault.readState()).settings?.approvalPolicy ?? {}),
+      customTemplates: async () => (await this.vault.readState()).settings?.customTemplates ?? [],
       setPolicy: async (change) => {
         const stored = await this.vault.update((state) => {
           state.settings = { ...state.settings, approvalPolicy: { ...state.settings?.approvalPolicy, ...change } }

@@ -5,14 +5,14 @@ import { DEFAULT_NAME_PREFIX, type MintRequest } from '../common/guards'
 import type { MintingView, SettingsView, TokenView } from '../common/ipc'
 import { describePolicies } from '../common/policy'
 import type { State, TokenRecord } from '../common/state'
-import { findTemplate } from '../common/templates'
+import { findTemplate, type TokenTemplate } from '../common/templates'
 import { osOwner } from './token-service'
 
 /** The tokens' policies in plain words, rebuilt from the record's template and resources. */
-export function scopesOf(record: TokenRecord): string[] {
+export function scopesOf(record: TokenRecord, custom: readonly TokenTemplate[] = []): string[] {
   if (record.role === 'minting') return ['Creates and deletes API tokens (never injected into commands)']
   // A combined token's template is the template names joined with '.' (see token-name.ts).
-  const permissions = (record.template ?? '').split('.').flatMap((name) => findTemplate(name)?.permissions ?? [])
+  const permissions = (record.template ?? '').split('.').flatMap((name) => findTemplate(name, custom)?.permissions ?? [])
   if (permissions.length === 0) return record.accountId ? [`Dashboard token for account ${record.accountId.slice(0, 8)}…`] : ['Dashboard token (scopes set in the dashboard)']
   return describePolicies({
     permissions,
@@ -21,7 +21,7 @@ export function scopesOf(record: TokenRecord): string[] {
 }
 
 /** A record as the window sees it: metadata, fingerprint and scopes in plain words, never a secret. */
-export function tokenView(record: TokenRecord): TokenView {
+export function tokenView(record: TokenRecord, custom: readonly TokenTemplate[] = []): TokenView {
   return {
     name: record.name,
     template: record.template,
@@ -34,7 +34,7 @@ export function tokenView(record: TokenRecord): TokenView {
     fingerprint: record.fingerprint,
     tokenId: record.tokenId,
     accountId: record.accountId,
-    scopes: scopesOf(record),
+    scopes: scopesOf(record, custom),
     lastError: record.lastError ?? null,
     attempts: record.attempts ?? 0,
   }
@@ -62,6 +62,7 @@ export function settingsViewOf(state: State): SettingsView {
     watchedRoots: settings.watchedRoots ?? [],
     recentTemplates: settings.recentTemplates ?? [],
     watchPaused: settings.watchPaused ?? false,
+    customTemplates: settings.customTemplates ?? [],
   }
 }
 

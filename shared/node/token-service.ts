@@ -30,6 +30,7 @@ export function mintSettings(state: State): SettingsInput {
   return {
     namePrefix: state.settings?.namePrefix ?? DEFAULT_NAME_PREFIX,
     defaultOwner: state.settings?.defaultOwner ?? osOwner(),
+    ...(state.settings?.customTemplates ? { customTemplates: state.settings.customTemplates } : {}),
   }
 }
 

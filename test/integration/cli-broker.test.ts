@@ -102,3 +102,58 @@ describe('the person\'s commands', () => {
     expect((await runCli(['--policy', '--set', 'envs=prod', '--set', 'speed=fast'], { env })).status).toBe(2)
   }, 60_000)
 })
+
+describe('templates of your own', () => {
+  it('are imported from a file, listed, minted with exactly their permissions, and held to the same guard rules', async () => {
+    world = await makeWorld()
+    const env = cliEnv(world.home, { CLOUDFLARE_API_BASE_URL: world.fake.url })
+    const { writeFileSync } = await import('node:fs')
+    const { join } = await import('node:path')
+    const file = (name: string, body: unknown): string => {
+      const path = join(world?.home as string, name)
+      writeFileSync(path, JSON.stringify(body))
+      return path
+    }
+    const kvAndQueues = {
+      name: 'kv-and-queues',
+      title: 'KV and Queues',
+      permissions: [
+        { name: 'Workers KV Storage Write', scope: 'com.cloudflare.api.account' },
+        { name: 'Queues Write', scope: 'com.cloudflare.api.account' },
+      ],
+      resource: 'account',
+      risk: 'medium',
+      defaultTtlSeconds: 900,
+      maxTtlSeconds: 3600,
+    }
+    const imported = await runCli(['--templates', '--import', file('kv.json', kvAndQueues)], { env })
+    expect(imported.status, imported.stderr).toBe(0)
+    const listed = JSON.parse((await runCli(['--templates', '--json'], { env })).stdout) as { builtIn: Array<{ name: string }>; custom: Array<{ name: string }> }
+    expect(listed.custom.map((template) => template.name)).toEqual(['kv-and-queues'])
+    expect(listed.builtIn.length).toBeGreaterThanOrEqual(8)
+    world.fake.clearRequests()
+    const minted = await runCli(['--mint', 'kv-and-queues', '--project', 'shop', '--json'], { env, cwd: world.home })
+    expect(minted.status, minted.stderr).toBe(0)
+    expect(JSON.parse(minted.stdout).policies).toEqual([expect.stringMatching(/Workers KV Storage Write and Queues Write on account 023e105f/)])
+    const create = world.fake.requests.find((request) => request.method === 'POST' && request.path === '/user/tokens')
+    const groups = (create?.body as { policies: Array<{ permission_groups: Array<{ id: string }> }> }).policies.flatMap((policy) => policy.permission_groups)
+    expect(groups).toHaveLength(2)
+    // The TTL bounds are the template's own.
+    const long = await runCli(['--mint', 'kv-and-queues', '--ttl', '2h'], { env, cwd: world.home })
+    expect(long.status).toBe(1)
+    expect(long.stderr).toMatch(/longer than the 1h maximum for kv-and-queues/)
+    // DNS with deploy can never be minted, so such a template is refused when it is imported.
+    const bad = await runCli(['--templates', '--import', file('bad.json', { ...kvAndQueues, name: 'deploy-and-dns', permissions: [{ name: 'Workers Scripts Write', scope: 'com.cloudflare.api.account' }, { name: 'DNS Write', scope: 'com.cloudflare.api.account.zone' }] })], { env })
+    expect(bad.status).toBe(1)
+    expect(bad.stderr).toMatch(/template deploy-and-dns: Refused: DNS permissions/)
+    // Administration for an agent-like owner is refused as for a built-in template.
+    await runCli(['--templates', '--import', file('admin.json', { ...kvAndQueues, name: 'token-admin', permissions: [{ name: 'API Tokens Write', scope: 'com.cloudflare.api.user' }] })], { env })
+    const agent = await runCli(['--mint', 'token-admin', '--owner', 'claude-bot'], { env, cwd: world.home })
+    expect(agent.status).toBe(1)
+    expect(agent.stderr).toMatch(/administration permissions \(API Tokens Write\) for owner "claude-bot"/)
+    // A name that is a built-in's, or a malformed file, is a usage error.
+    expect((await runCli(['--templates', '--import', file('clash.json', { ...kvAndQueues, name: 'read-only' })], { env })).status).toBe(2)
+    expect((await runCli(['--templates', '--drop', 'kv-and-queues'], { env })).status).toBe(0)
+    expect((await runCli(['--templates', '--drop', 'kv-and-queues'], { env })).status).toBe(1)
+  })
+})

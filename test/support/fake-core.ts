@@ -89,6 +89,7 @@ export function snapshot(overrides: Omit<Partial<CoreSnapshot>, 'settings'> & { 
       watchedRoots: [],
       recentTemplates: [],
       watchPaused: false,
+      customTemplates: [],
       ...settings,
     },
   }

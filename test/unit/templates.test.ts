@@ -8,7 +8,7 @@ import {
   resourceKeyFor,
   type PermissionGroupResolver,
 } from '../../shared/common/policy'
-import { SCOPES, TEMPLATES, TEMPLATE_NAMES, findTemplate, type ScopeId } from '../../shared/common/templates'
+import { CustomTemplateSchema, SCOPES, TEMPLATES, TEMPLATE_NAMES, findTemplate, templateCatalog, templatesInRecentOrder, type ScopeId } from '../../shared/common/templates'
 
 const ACCOUNT_ID = '0123456789abcdef0123456789abcdef'
 const ZONE_ID = 'fedcba9876543210fedcba9876543210'
@@ -256,5 +256,31 @@ describe('describePolicies', () => {
     expect(
       describePolicies(planFor({ template: 'r2-upload', accountId: ACCOUNT_ID, bucket: 'eu-logs', jurisdiction: 'eu' })),
     ).toEqual(['Workers R2 Storage Bucket Item Write on bucket eu-logs (account 01234567…, jurisdiction eu)'])
+  })
+})
+
+describe('templates of your own', () => {
+  const own = {
+    name: 'kv-and-queues',
+    title: 'KV and Queues',
+    permissions: [{ name: 'Workers KV Storage Write', scope: SCOPES.account }],
+    resource: 'account',
+    risk: 'medium',
+    defaultTtlSeconds: 900,
+    maxTtlSeconds: 3600,
+  }
+  it('are validated: a built-in name, a "." in the name or a default above the maximum is refused', () => {
+    expect(CustomTemplateSchema.safeParse(own).success).toBe(true)
+    expect(CustomTemplateSchema.safeParse({ ...own, name: 'read-only' }).success).toBe(false)
+    expect(CustomTemplateSchema.safeParse({ ...own, name: 'a.b' }).success).toBe(false)
+    expect(CustomTemplateSchema.safeParse({ ...own, defaultTtlSeconds: 7200 }).success).toBe(false)
+    expect(CustomTemplateSchema.safeParse({ ...own, permissions: [] }).success).toBe(false)
+  })
+  it('are found and listed after the built-in ones, and never shadow one', () => {
+    const parsed = CustomTemplateSchema.parse(own)
+    expect(findTemplate('kv-and-queues', [parsed])).toBe(parsed)
+    expect(findTemplate('kv-and-queues')).toBeUndefined()
+    expect(templateCatalog([parsed]).map((template) => template.name).at(-1)).toBe('kv-and-queues')
+    expect(templatesInRecentOrder(['kv-and-queues'], [parsed]).recent.map((template) => template.name)).toEqual(['kv-and-queues'])
   })
 })

@@ -2,7 +2,7 @@ import { useEffect, useId, useRef, useState, type FormEvent } from 'react'
 import type { GuardRule, Refusal, RefusalField } from '../../../shared/common/guards'
 import type { MintPreview, Request } from '../../../shared/common/ipc'
 import { DurationParseError, MIN_TTL_SECONDS, parseDuration } from '../../../shared/common/duration'
-import { TEMPLATES, findTemplate, templatesInRecentOrder, type TemplateName } from '../../../shared/common/templates'
+import { TEMPLATES, findTemplate, templatesInRecentOrder } from '../../../shared/common/templates'
 import { normalizeTokenNameSegment } from '../../../shared/common/token-name'
 import { Prose } from '../components/Prose'
 import { useDebounced } from '../hooks'
@@ -59,9 +59,9 @@ function fieldsOf(refusal: Refusal): Field[] {
 /** The mint form: template, resource, lifetime and name parts, with a live preview of what the core would create. */
 export function MintView({ api, snapshot, navigate, notify }: ViewProps) {
   const { settings, minting } = snapshot
-  const ordered = templatesInRecentOrder(settings.recentTemplates)
-  const [templateName, setTemplateName] = useState<TemplateName>(() => (ordered.recent[0] ?? ordered.rest[0] ?? TEMPLATES[0])!.name)
-  const template = findTemplate(templateName) ?? TEMPLATES[0]!
+  const ordered = templatesInRecentOrder(settings.recentTemplates, settings.customTemplates)
+  const [templateName, setTemplateName] = useState<string>(() => (ordered.recent[0] ?? ordered.rest[0] ?? TEMPLATES[0])!.name)
+  const template = findTemplate(templateName, settings.customTemplates) ?? TEMPLATES[0]!
   const [ttl, setTtl] = useState('')
   const [project, setProject] = useState('')
   const [env, setEnv] = useState('')
@@ -199,7 +199,7 @@ export function MintView({ api, snapshot, navigate, notify }: ViewProps) {
         <form className="card form" onSubmit={(event) => void create(event)} aria-label="Mint a token" noValidate>
           <div className="field">
             <label htmlFor={ids.template}>Template</label>
-            <select id={ids.template} value={template.name} onChange={(event) => setTemplateName(event.target.value as TemplateName)} aria-describedby={`${ids.template}-about`}>
+            <select id={ids.template} value={template.name} onChange={(event) => setTemplateName(event.target.value)} aria-describedby={`${ids.template}-about`}>
               {ordered.recent.length > 0 && (
                 <optgroup label="Recently used">
                   {ordered.recent.map((item) => (

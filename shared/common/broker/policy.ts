@@ -50,8 +50,8 @@ export function approvalReasons(token: PlannedToken, policy: ApprovalPolicy): st
 }
 
 /** {@link approvalReasons} for a plan the guards made. */
-export function approvalReasonsForPlan(plan: MintPlan, policy: ApprovalPolicy): string[] {
-  const templates = plan.templates.map((name) => findTemplate(name)).filter((template): template is TokenTemplate => template !== undefined)
+export function approvalReasonsForPlan(plan: MintPlan, policy: ApprovalPolicy, custom: readonly TokenTemplate[] = []): string[] {
+  const templates = plan.templates.map((name) => findTemplate(name, custom)).filter((template): template is TokenTemplate => template !== undefined)
   return approvalReasons({ templates, env: plan.nameParts.env, ttlSeconds: plan.ttlSeconds, risk: plan.risk }, policy)
 }
 

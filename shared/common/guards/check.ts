@@ -1,5 +1,5 @@
 // The guards' verdict on one mint request: the rules in the order they run, all refusals collected.
-import { TEMPLATE_NAMES, findTemplate, type TokenTemplate } from '../templates'
+import { findTemplate, templateCatalog, type TokenTemplate } from '../templates'
 import { normalizeTokenNameSegment, type TokenNameParts } from '../token-name'
 import { highestRisk, isAgentOwner, quoteList, uniquePermissions } from './permissions'
 import { checkAdminForAgent } from './rules/admin-for-agent'
@@ -38,12 +38,12 @@ export function checkMintRequest(request: MintRequest, settings: SettingsInput):
   const templateNames = [...new Set([mint.template, ...(mint.extraTemplates ?? [])])]
   const templates: TokenTemplate[] = []
   for (const name of templateNames) {
-    const template = findTemplate(name)
+    const template = findTemplate(name, config.customTemplates)
     if (template === undefined) {
       refusals.push({
         rule: 'unknown-template',
         field: 'template',
-        message: `Refused: there is no template called "${name}". Pick one of: ${quoteList(TEMPLATE_NAMES)}.`,
+        message: `Refused: there is no template called "${name}". Pick one of: ${quoteList(templateCatalog(config.customTemplates).map((known) => known.name))}.`,
       })
     } else {
       templates.push(template)

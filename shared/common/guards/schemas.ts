@@ -1,7 +1,7 @@
 // What a mint request, the guards' settings and their verdict look like.
 import * as z from 'zod/mini'
 import type { PolicyRequest, ResourceIds } from '../policy'
-import { SCOPES, type PermissionRef, type Risk, type TemplateName } from '../templates'
+import { SCOPES, type PermissionRef, type Risk, type TokenTemplate } from '../templates'
 import type { TokenNameParts } from '../token-name'
 
 /** Token name prefix used when settings name none. */
@@ -76,6 +76,8 @@ export const SettingsSchema = z.object({
   ),
   /** Templates used lately, most recent first, for the tray menu. */
   recentTemplates: z.optional(z.array(z.string())),
+  /** The person's own templates (validated when stored); the same rules apply to them as to the built-in ones. */
+  customTemplates: z.optional(z.array(z.custom<TokenTemplate>())),
 })
 
 /** Validated settings. */
@@ -113,7 +115,7 @@ export type RefusalField = keyof MintRequest
 /** Everything needed to mint a token that passed the guards; feed it to `buildPolicies`. */
 export interface MintPlan extends PolicyRequest {
   /** The templates folded into this token, the requested one first. */
-  templates: TemplateName[]
+  templates: string[]
   permissions: PermissionRef[]
   resources: ResourceIds
   tokenName: string

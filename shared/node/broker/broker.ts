@@ -14,6 +14,7 @@ import { approvalReasonsForPlan, coveredByApproval, MAX_APPROVAL_WINDOW_MS, type
 import { AgentMessageSchema, ControlMessageSchema, type AgentMessage, type ControlMessage, type GrantedToken, type PendingRequest, type TokenAsk } from '../../common/broker/protocol'
 import { describePolicies } from '../../common/policy'
 import type { TokenRecord } from '../../common/state'
+import type { TokenTemplate } from '../../common/templates'
 import { BrokerRefusedError, brokerCall } from './client'
 import { serveSocket, type MessageContext, type SocketLimits, type SocketServer } from './ndjson-server'
 import type { BrokerPaths } from './paths'
@@ -28,6 +29,8 @@ export interface BrokerHost {
   mint(plan: MintPlan): Promise<TokenRecord>
   /** The approval policy now in force. */
   policy(): Promise<ApprovalPolicy>
+  /** The person's own templates (the policy judges them by their declared risk and defaults). */
+  customTemplates(): Promise<TokenTemplate[]>
   /** Stores a change to the approval policy; returns the policy now in force. */
   setPolicy(change: Partial<ApprovalPolicy>): Promise<ApprovalPolicy>
   /** The vault's records (to list and check what agents may use). */
@@ -82,7 +85,7 @@ export class Broker {
     const chain = processChain(requester.pid)
     const plan = await this.host.plan(ask)
     const covered = coveredByApproval(this.standingApprovals(), ask, this.host.now())
-    const needs = covered ? [] : approvalReasonsForPlan(plan, await this.host.policy())
+    const needs = covered ? [] : approvalReasonsForPlan(plan, await this.host.policy(), await this.host.customTemplates())
     const requestId = randomBytes(6).toString('hex')
     const time = new Date(this.host.now()).toISOString()
     this.host.emit({ type: 'broker-request', time, requestId, name: plan.tokenName, template: ask.template, chain: describeChain(chain), cwd: requester.cwd, reason, needsApproval: needs })
