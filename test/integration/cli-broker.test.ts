@@ -157,3 +157,32 @@ describe('templates of your own', () => {
     expect((await runCli(['--templates', '--drop', 'kv-and-queues'], { env })).status).toBe(1)
   })
 })
+
+describe('the daemon\'s own terminal', () => {
+  it.runIf(HAS_SCRIPT)('announces a request that waits and takes "approve ID" typed there', async () => {
+    world = await makeWorld({ approvalPolicy: 'default' })
+    const env = cliEnv(world.home, { CLOUDFLARE_API_BASE_URL: world.fake.url })
+    const { brokerCall } = await import('../../shared/node/broker/client')
+    const { brokerPaths } = await import('../../shared/node/broker/paths')
+    // Its own process group, so the daemon under `script` is stopped with it and nothing else is.
+    const terminal = spawn('script', ['-qec', `${process.execPath} ${CLI} --daemon`, '/dev/null'], { env, stdio: ['pipe', 'pipe', 'inherit'], detached: true })
+    let screen = ''
+    terminal.stdout.setEncoding('utf8').on('data', (chunk: string) => (screen += chunk))
+    try {
+      await waitFor(() => /daemon started/.test(screen), 20_000, 'the daemon on its terminal')
+      const agent = brokerPaths(env).agent
+      const waiting = brokerCall(agent, { op: 'request', ask: { template: 'workers-deploy', project: 'shop', env: 'prod', accountId: world.fake.account.id }, reason: '', requester: { pid: process.pid, cwd: '/' } })
+      let id = ''
+      await waitFor(() => {
+        id = /type "approve ([0-9a-f]{12})"/.exec(screen)?.[1] ?? ''
+        return id !== ''
+      }, 20_000, 'the prompt')
+      terminal.stdin.write(`approve ${id}\n`)
+      expect(((await waiting) as { name: string }).name).toBe('cfwrap:shop:prod:workers-deploy:agent')
+      await waitFor(() => screen.includes(`approved ${id}`), 10_000, 'the answer on the terminal')
+    } finally {
+      if (terminal.pid) process.kill(-terminal.pid, 'SIGTERM')
+      await new Promise((resolve) => terminal.once('close', resolve))
+    }
+  }, 60_000)
+})

@@ -1,6 +1,6 @@
 import { describeTokenEvent } from '../../../shared/common/events'
 import { SECRET_KIND_INFO } from '../../../shared/common/scan/kinds'
-import type { CoreEvent } from '../../../shared/node/core-api'
+import type { Core, CoreEvent } from '../../../shared/node/core-api'
 import { createCore } from '../../../shared/node/core'
 import { UsageError } from '../../../shared/common/errors'
 import type { Invocation } from '../args'
@@ -43,6 +43,45 @@ export function describeDaemonEvent(event: CoreEvent): string {
 }
 
 /**
+ * Decisions typed on the daemon's terminal: `approve ID [DURATION]` or `deny ID`. Each request that
+ * waits is announced with how to answer it. Returns a function that stops reading.
+ */
+async function promptForApprovals(core: Core): Promise<() => void> {
+  const { createInterface } = await import('node:readline')
+  const { parseDuration, DurationParseError } = await import('../../../shared/common/duration')
+  const rl = createInterface({ input: process.stdin })
+  const unsubscribe = core.onEvent((event) => {
+    if (event.type === 'token' && event.event.type === 'broker-request' && event.event.needsApproval.length > 0) {
+      process.stdout.write(`  type "approve ${event.event.requestId}" (optionally "approve ${event.event.requestId} 1h" for an hour of the same) or "deny ${event.event.requestId}"\n`)
+    }
+  })
+  rl.on('line', (line) => {
+    const [verb, id, window] = line.trim().split(/\s+/)
+    if (!verb) return
+    const answer = (text: string): void => void process.stdout.write(`${text}\n`)
+    void (async () => {
+      try {
+        if ((verb === 'approve' || verb === 'a') && id) {
+          const forMs = window === undefined ? undefined : parseDuration(window) * 1000
+          const decided = await core.approveRequest(forMs === undefined ? { requestId: id } : { requestId: id, forMs })
+          answer(`approved ${decided.requestId}${decided.until ? ` (the same until ${decided.until})` : ''}`)
+        } else if ((verb === 'deny' || verb === 'd') && id) {
+          answer(`denied ${(await core.denyRequest({ requestId: id })).requestId}`)
+        } else {
+          answer('type "approve ID [DURATION]" or "deny ID"')
+        }
+      } catch (error) {
+        answer(`cfwrap: ${error instanceof DurationParseError ? `the duration: ${error.message}` : error instanceof Error ? error.message : String(error)}`)
+      }
+    })()
+  })
+  return () => {
+    unsubscribe()
+    rl.close()
+  }
+}
+
+/**
  * `cfwrap --daemon [--json] [--watch PATH …]`: the same core as the tray app (reaper, leak watcher,
  * shadow detector) in the foreground, without a GUI. Each event goes to stdout, one JSON object per
  * line with `--json`. SIGINT and SIGTERM stop it cleanly with exit status 0.
@@ -70,7 +109,10 @@ export async function daemonCommand(invocation: Invocation): Promise<number> {
   })
   if (!json) process.stderr.write('cfwrap daemon: deleting temporary tokens at their deadlines and watching for leaks; Ctrl-C stops it.\n')
   await core.start()
+  // The daemon's own terminal is a channel the requester does not control: requests can be decided here too.
+  const stopPrompt = !json && process.stdin.isTTY ? await promptForApprovals(core) : () => undefined
   await stopSignal
+  stopPrompt()
   await core.stop()
   return 0
 }
