@@ -17,32 +17,25 @@ export function tokenRoutes(server: FakeCloudflareServer): RouteSpec[] {
     const account = server.requireAccountTokenPermission(ctx.principal, ctx.params.account_id ?? '', access)
     return { owner: { kind: 'account', accountId: account.id }, quota: server.options.accountTokenQuota ?? 500, secretPrefix: 'cfat_' }
   }
-  // Fixed segments (verify, permission_groups) come before `:token_id` so they win.
-  add('GET', '/user/tokens/verify', (ctx) => verify(server, ctx.principal, { kind: 'user' }))
-  add('GET', '/user/tokens/permission_groups', (ctx) => {
-    userCollection(ctx, 'read')
-    return listPermissionGroups(server, ctx.query, true)
-  })
-  add('GET', '/user/tokens', (ctx) => listTokensAnswer(server, userCollection(ctx, 'read'), ctx.query))
-  add('POST', '/user/tokens', (ctx) => createToken(server, userCollection(ctx, 'write'), ctx.body))
-  add('GET', '/user/tokens/:token_id', (ctx) => getTokenAnswer(server, userCollection(ctx, 'read'), ctx.params))
-  add('PUT', '/user/tokens/:token_id', (ctx) => updateToken(server, userCollection(ctx, 'write'), ctx.params, ctx.body))
-  add('DELETE', '/user/tokens/:token_id', (ctx) => deleteToken(server, userCollection(ctx, 'write'), ctx.params))
-  add('PUT', '/user/tokens/:token_id/value', (ctx) => rollToken(server, userCollection(ctx, 'write'), ctx.params, ctx.body))
-
-  add('GET', '/accounts/:account_id/tokens/verify', (ctx) => verify(server, ctx.principal, { kind: 'account', accountId: ctx.params.account_id ?? '' }))
-  add('GET', '/accounts/:account_id/tokens/permission_groups', (ctx) => {
-    accountCollection(ctx, 'read')
-    return listPermissionGroups(server, ctx.query, false)
-  })
-  add('GET', '/accounts/:account_id/tokens', (ctx) => listTokensAnswer(server, accountCollection(ctx, 'read'), ctx.query))
-  add('POST', '/accounts/:account_id/tokens', (ctx) => createToken(server, accountCollection(ctx, 'write'), ctx.body))
-  add('GET', '/accounts/:account_id/tokens/:token_id', (ctx) => getTokenAnswer(server, accountCollection(ctx, 'read'), ctx.params))
-  add('PUT', '/accounts/:account_id/tokens/:token_id', (ctx) => updateToken(server, accountCollection(ctx, 'write'), ctx.params, ctx.body))
-  add('DELETE', '/accounts/:account_id/tokens/:token_id', (ctx) => deleteToken(server, accountCollection(ctx, 'write'), ctx.params))
-  add('PUT', '/accounts/:account_id/tokens/:token_id/value', (ctx) =>
-    rollToken(server, accountCollection(ctx, 'write'), ctx.params, ctx.body),
-  )
+  // The same endpoints for both collections: a user's tokens and an account's.
+  const families = [
+    { base: '/user/tokens', collection: userCollection, where: () => ({ kind: 'user' as const }), userScope: true },
+    { base: '/accounts/:account_id/tokens', collection: accountCollection, where: (ctx: RouteContext) => ({ kind: 'account' as const, accountId: ctx.params.account_id ?? '' }), userScope: false },
+  ]
+  for (const { base, collection, where, userScope } of families) {
+    // Fixed segments (verify, permission_groups) come before `:token_id` so they win.
+    add('GET', `${base}/verify`, (ctx) => verify(server, ctx.principal, where(ctx)))
+    add('GET', `${base}/permission_groups`, (ctx) => {
+      collection(ctx, 'read')
+      return listPermissionGroups(server, ctx.query, userScope)
+    })
+    add('GET', base, (ctx) => listTokensAnswer(server, collection(ctx, 'read'), ctx.query))
+    add('POST', base, (ctx) => createToken(server, collection(ctx, 'write'), ctx.body))
+    add('GET', `${base}/:token_id`, (ctx) => getTokenAnswer(server, collection(ctx, 'read'), ctx.params))
+    add('PUT', `${base}/:token_id`, (ctx) => updateToken(server, collection(ctx, 'write'), ctx.params, ctx.body))
+    add('DELETE', `${base}/:token_id`, (ctx) => deleteToken(server, collection(ctx, 'write'), ctx.params))
+    add('PUT', `${base}/:token_id/value`, (ctx) => rollToken(server, collection(ctx, 'write'), ctx.params, ctx.body))
+  }
   return routes
 }
 
