@@ -55,6 +55,7 @@ export const OPTIONS = {
   '--sandbox': { summary: 'run a command (an agent) under bubblewrap: no keychain, no state, only the broker' },
   '--allow': { value: 'PATH', repeat: true, summary: 'a path to make reachable in the sandbox (repeatable)' },
   '--templates': { summary: 'list the built-in templates and your own' },
+  '--mcp': { summary: 'serve the MCP tools for coding agents over stdio (needs a running broker)' },
   '--import': { value: 'FILE', summary: 'add templates of your own from a JSON file (one template or a list)' },
   '--drop': { value: 'NAME', summary: 'remove a template of your own' },
 } as const satisfies Record<string, { value?: string; repeat?: boolean; summary: string }>
@@ -102,6 +103,7 @@ export const MODE_SPECS = {
   approve: { flag: '--approve', options: ['--for'], operands: 'none' },
   deny: { flag: '--deny', options: [], operands: 'none' },
   policy: { flag: '--policy', options: ['--set', '--json'], operands: 'none' },
+  mcp: { flag: '--mcp', options: [], operands: 'none' },
   templates: { flag: '--templates', options: ['--import', '--drop', '--json'], operands: 'none' },
   sandbox: { flag: '--sandbox', options: ['--project', '--allow'], operands: 'command', operandUsage: '[--] <command> [args...]' },
   help: { flag: '--help', options: [], operands: 'none' },

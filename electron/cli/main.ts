@@ -47,10 +47,11 @@ const LOADERS: Record<Mode, () => Promise<Command>> = {
   policy: async () => (await import('./commands/broker-commands')).brokerCommand,
   sandbox: async () => (await import('./commands/sandbox-command')).sandboxCommand,
   templates: async () => (await import('./commands/templates-command')).templatesCommand,
+  mcp: async () => (await import('./commands/mcp-command')).mcpCommand,
 }
 
 /** What works inside `cfwrap --sandbox`, where there is no keychain and no state: what asks the broker. */
-const SANDBOX_MODES = new Set<Invocation['mode']>(['run', 'mint', 'list', 'revoke', 'help', 'version'])
+const SANDBOX_MODES = new Set<Invocation['mode']>(['run', 'mint', 'list', 'revoke', 'mcp', 'help', 'version'])
 
 async function dispatch(invocation: Invocation): Promise<number> {
   // The hot path skips even the loader's promise hop.

@@ -147,6 +147,14 @@ export const TokenEventSchema = z.discriminatedUnion('type', [
     until: z.optional(isoDate),
   }),
   z.object({
+    /** A tool of `cfwrap --mcp` was called (what, in short; never a secret). */
+    type: z.literal('mcp-call'),
+    time: isoDate,
+    tool: z.string(),
+    detail: z.string(),
+    chain: z.string(),
+  }),
+  z.object({
     /** An agent received a token's secret for one run. */
     type: z.literal('leased'),
     ...tokenFields,
@@ -261,6 +269,8 @@ export function describeTokenEvent(event: TokenEvent): string {
       return `${event.chain} asks for ${event.name}${event.needsApproval.length > 0 ? ` (needs approval: ${event.needsApproval.join(', ')})` : ''}`
     case 'broker-decision':
       return `request ${event.requestId} ${event.approved ? `approved${event.until ? ` until ${event.until}` : ''}` : 'denied'}`
+    case 'mcp-call':
+      return `${event.chain} called ${event.tool}: ${event.detail}`
     case 'leased':
       return `${event.chain} leased ${event.token} (fingerprint ${event.fingerprint ?? '-'})`
     case 'reconciled':

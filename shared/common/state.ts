@@ -62,7 +62,9 @@ export const StoredSettingsSchema = z.object({
   watchPaused: z.optional(z.boolean()),
   /** When an agent's request needs a person (see shared/common/broker/policy.ts); absent rules keep their defaults. */
   approvalPolicy: z.optional(z.partial(ApprovalPolicySchema)),
-  /** The person's own templates (`cfwrap --templates --add FILE`). */
+  /** Commands `run_with_token` of `cfwrap --mcp` may run, each as the argv prefix it must start with. */
+  runAllowlist: z.optional(z.array(z.array(z.string()).check(z.minLength(1)))),
+  /** The person's own templates (`cfwrap --templates --import FILE`). */
   customTemplates: z.optional(z.array(CustomTemplateSchema)),
 })
 
@@ -104,6 +106,7 @@ export const AuditEventNameSchema = z.enum([
   'broker-request',
   'broker-decision',
   'leased',
+  'mcp-call',
   'foreign-tokens',
   'reconcile-failed',
   'sweep-failed',

@@ -63,6 +63,8 @@ export function auditEntryOf(event: TokenEvent): AuditEvent | null {
       return { ...base, detail: `${event.requestId} ${event.approved ? `approved${event.until ? ` until ${event.until}` : ''}` : 'denied'}` }
     case 'leased':
       return { ...base, ...token, detail: event.chain }
+    case 'mcp-call':
+      return { ...base, detail: `${event.tool}: ${event.detail}; ${event.chain}` }
     case 'daemon-started':
     case 'daemon-stopped':
       return { ...base, detail: `pid ${event.pid}` }

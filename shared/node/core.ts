@@ -25,7 +25,7 @@ import { readAudit } from './audit'
 import { auditSubscriber } from './audit-events'
 import type { Core, CoreEvent, DoctorReport } from './core-api'
 import { CloudflareApiError } from './cloudflare'
-import { ApprovalPolicySchema, approvalReasonsForPlan } from '../common/broker/policy'
+import { ApprovalPolicySchema, approvalReasonsForPlan, DEFAULT_RUN_ALLOWLIST } from '../common/broker/policy'
 import * as z from 'zod/mini'
 import { checkMintRequest, isAgentOwner, type MintRequest } from '../common/guards'
 import { describeIssues } from '../common/schema-issues'
@@ -536,6 +536,7 @@ class AppCore implements Core {
       },
       policy: async () => ApprovalPolicySchema.parse((await this.vault.readState()).settings?.approvalPolicy ?? {}),
       customTemplates: async () => (await this.vault.readState()).settings?.customTemplates ?? [],
+      allowlist: async () => (await this.vault.readState()).settings?.runAllowlist ?? DEFAULT_RUN_ALLOWLIST.map((prefix) => [...prefix]),
       setPolicy: async (change) => {
         const stored = await this.vault.update((state) => {
           state.settings = { ...state.settings, approvalPolicy: { ...state.settings?.approvalPolicy, ...change } }

@@ -110,10 +110,13 @@ export function boundPath(flag: string, path: string, cwd: string): string {
   return realpathSync(absolute)
 }
 
-/** The read-only tools a sandbox needs under the home: Node, cfwrap's own files, the command's directory. */
+/**
+ * The read-only tools a sandbox needs that its empty mounts would hide (in the home, in /tmp):
+ * Node, cfwrap's own files, the command's directory. Elsewhere the read-only root shows them.
+ */
 export function sandboxTools(paths: readonly (string | null)[], home: string): string[] {
   const tools = new Set<string>()
-  for (const path of paths) if (path && within(path, home)) tools.add(path)
+  for (const path of paths) if (path && (within(path, home) || within(path, '/tmp'))) tools.add(path)
   return [...tools]
 }
 

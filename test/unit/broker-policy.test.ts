@@ -56,3 +56,10 @@ describe('sandboxPlan', () => {
     expect(abstractBus({ DBUS_SESSION_BUS_ADDRESS: 'unix:path=/run/user/1000/bus' })).toBeNull()
   })
 })
+
+describe('sandboxTools', () => {
+  it('binds back what the empty home and /tmp would hide (an nvm Node, a checkout in /tmp), nothing the read-only root shows', async () => {
+    const { sandboxTools } = await import('../../shared/node/sandbox')
+    expect(sandboxTools(['/usr', '/home/jane/.nvm/versions/node/v20', '/tmp/ci-clone', null, '/opt/cfwrap'], '/home/jane')).toEqual(['/home/jane/.nvm/versions/node/v20', '/tmp/ci-clone'])
+  })
+})

@@ -73,3 +73,6 @@ export type StandingApproval = z.infer<typeof StandingApprovalSchema>
 export function coveredByApproval(approvals: readonly StandingApproval[], request: { template: string; project: string; env: string }, now: number): boolean {
   return approvals.some((approval) => approval.template === request.template && approval.project === request.project && approval.env === request.env && Date.parse(approval.until) > now)
 }
+
+/** What `run_with_token` of `cfwrap --mcp` may run unless the settings say otherwise: Wrangler, directly or through npx. */
+export const DEFAULT_RUN_ALLOWLIST: readonly (readonly string[])[] = [['wrangler'], ['npx', 'wrangler']]

@@ -48,6 +48,9 @@ export const AgentMessageSchema = z.discriminatedUnion('op', [
   z.strictObject({ ...Base, op: z.literal('list') }),
   z.strictObject({ ...Base, op: z.literal('lease'), name: Name, requester: z.optional(RequesterSchema) }),
   z.strictObject({ ...Base, op: z.literal('revoke'), name: Name }),
+  z.strictObject({ ...Base, op: z.literal('templates') }),
+  z.strictObject({ ...Base, op: z.literal('allowlist') }),
+  z.strictObject({ ...Base, op: z.literal('audit'), tool: z.string().check(z.maxLength(40)), detail: z.string().check(z.maxLength(500)), requester: RequesterSchema }),
 ])
 /** A message to `agent.sock`. */
 export type AgentMessage = z.infer<typeof AgentMessageSchema>
@@ -88,11 +91,30 @@ export type PendingRequest = z.infer<typeof PendingRequestSchema>
 export const GrantedTokenSchema = z.object({
   name: z.string(),
   template: z.nullable(z.string()),
+  /** What it can do, one line per policy. */
+  scopes: z.array(z.string()),
   expiresAt: z.nullable(z.iso.datetime({ offset: true })),
   fingerprint: z.nullable(z.string()),
 })
 /** A granted token. */
 export type GrantedToken = z.infer<typeof GrantedTokenSchema>
+
+/** A template as requesters see it, with when its tokens need a person's approval. */
+export const TemplateInfoSchema = z.object({
+  name: z.string(),
+  title: z.string(),
+  description: z.string(),
+  permissions: z.array(z.string()),
+  risk: z.enum(['low', 'medium', 'high']),
+  defaultTtlSeconds: z.number(),
+  maxTtlSeconds: z.number(),
+  agentSafe: z.boolean(),
+  custom: z.boolean(),
+  /** When a token of it needs approval, in words ("always: its risk is high", "for prod, or a TTL above 1h"). */
+  approval: z.string(),
+})
+/** A template as requesters see it. */
+export type TemplateInfo = z.infer<typeof TemplateInfoSchema>
 
 /** Every answer: to message `re`, a value or one sentence. A `request` may get `pending` first and its outcome later. */
 export const BrokerReplySchema = z.union([

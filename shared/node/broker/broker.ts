@@ -11,10 +11,11 @@ import { UserError } from '../../common/errors'
 import type { TokenEvent } from '../../common/events'
 import type { MintPlan } from '../../common/guards'
 import { approvalReasonsForPlan, coveredByApproval, MAX_APPROVAL_WINDOW_MS, type ApprovalPolicy, type StandingApproval } from '../../common/broker/policy'
-import { AgentMessageSchema, ControlMessageSchema, type AgentMessage, type ControlMessage, type GrantedToken, type PendingRequest, type TokenAsk } from '../../common/broker/protocol'
+import { AgentMessageSchema, ControlMessageSchema, type AgentMessage, type ControlMessage, type GrantedToken, type PendingRequest, type TemplateInfo, type TokenAsk } from '../../common/broker/protocol'
 import { describePolicies } from '../../common/policy'
 import type { TokenRecord } from '../../common/state'
-import type { TokenTemplate } from '../../common/templates'
+import { templateCatalog, type TokenTemplate } from '../../common/templates'
+import { scopesOf } from '../state-views'
 import { BrokerRefusedError, brokerCall } from './client'
 import { serveSocket, type MessageContext, type SocketLimits, type SocketServer } from './ndjson-server'
 import type { BrokerPaths } from './paths'
@@ -31,6 +32,8 @@ export interface BrokerHost {
   policy(): Promise<ApprovalPolicy>
   /** The person's own templates (the policy judges them by their declared risk and defaults). */
   customTemplates(): Promise<TokenTemplate[]>
+  /** The commands `run_with_token` may run, as argv prefixes. */
+  allowlist(): Promise<string[][]>
   /** Stores a change to the approval policy; returns the policy now in force. */
   setPolicy(change: Partial<ApprovalPolicy>): Promise<ApprovalPolicy>
   /** The vault's records (to list and check what agents may use). */
@@ -57,8 +60,19 @@ function usableGrant(record: TokenRecord, now: number): boolean {
   return record.grantedBy === 'broker' && record.status === 'active' && (record.expiresAt === null || Date.parse(record.expiresAt) > now)
 }
 
-function grantedView(record: TokenRecord): GrantedToken {
-  return { name: record.name, template: record.template, expiresAt: record.expiresAt, fingerprint: record.fingerprint }
+function grantedView(record: TokenRecord, custom: readonly TokenTemplate[]): GrantedToken {
+  return { name: record.name, template: record.template, scopes: scopesOf(record, custom), expiresAt: record.expiresAt, fingerprint: record.fingerprint }
+}
+
+/** When a token of `template` needs a person under `policy`, in words. */
+function approvalText(template: TokenTemplate, policy: ApprovalPolicy): string {
+  if (policy.risks.includes(template.risk)) return `always: its risk is ${template.risk}`
+  const when = [
+    ...(policy.envs.length > 0 ? [`for ${policy.envs.join(' or ')}`] : []),
+    ...(policy.aboveDefaultTtl ? [`for a TTL above ${template.defaultTtlSeconds}s`] : []),
+    ...(policy.permanent ? ['when permanent'] : []),
+  ]
+  return when.length > 0 ? `only ${when.join(', ')}; otherwise granted at once` : 'never: granted at once'
 }
 
 /** The broker's decisions, independent of the sockets (unit-testable); {@link startBroker} serves them. */
@@ -116,7 +130,7 @@ export class Broker {
       if (context.signal.aborted) throw new UserError('the requester went away before the request was approved.')
     }
     const record = await this.host.mint(plan)
-    return grantedView(record)
+    return grantedView(record, await this.host.customTemplates())
   }
 
   /** A person approves a pending request, for it alone or (with `forMs`) for the same template, project and env for that long. */
@@ -144,7 +158,8 @@ export class Broker {
   /** What the broker granted that is still usable. */
   async granted(): Promise<GrantedToken[]> {
     const now = this.host.now()
-    return (await this.host.records()).filter((record) => usableGrant(record, now)).map(grantedView)
+    const custom = await this.host.customTemplates()
+    return (await this.host.records()).filter((record) => usableGrant(record, now)).map((record) => grantedView(record, custom))
   }
 
   /** The secret of a granted token, for one run: the one answer that carries a secret. */
@@ -156,7 +171,7 @@ export class Broker {
     const secret = await this.host.readSecret(name)
     const chain = requester.pid === null ? 'unknown' : describeChain(processChain(requester.pid))
     this.host.emit({ type: 'leased', time: new Date(this.host.now()).toISOString(), token: name, tokenId: record.tokenId, fingerprint: record.fingerprint, chain })
-    return { ...grantedView(record), secret }
+    return { ...grantedView(record, await this.host.customTemplates()), secret }
   }
 
   /** Revokes a token the broker granted (an agent cannot revoke the person's own). */
@@ -165,6 +180,35 @@ export class Broker {
     if (!record || record.grantedBy !== 'broker') throw new BrokerRefusedError(`${name} is not a token the broker granted; an agent cannot revoke it.`)
     await this.host.revoke(name)
     return { name }
+  }
+
+  /** Every template an agent may ask for, with when its tokens need approval. */
+  async templates(): Promise<TemplateInfo[]> {
+    const policy = await this.host.policy()
+    const custom = await this.host.customTemplates()
+    return templateCatalog(custom).map((template) => ({
+      name: template.name,
+      title: template.title,
+      description: template.description,
+      permissions: template.permissions.map((permission) => permission.name),
+      risk: template.risk,
+      defaultTtlSeconds: template.defaultTtlSeconds,
+      maxTtlSeconds: template.maxTtlSeconds,
+      agentSafe: template.agentSafe,
+      custom: custom.includes(template),
+      approval: approvalText(template, policy),
+    }))
+  }
+
+  /** The commands `run_with_token` may run (argv prefixes). */
+  allowlist(): Promise<string[][]> {
+    return this.host.allowlist()
+  }
+
+  /** A tool call of the MCP server, for the audit log with the requester's chain. */
+  audit(tool: string, detail: string, requester: { pid: number }): null {
+    this.host.emit({ type: 'mcp-call', time: new Date(this.host.now()).toISOString(), tool, detail, chain: describeChain(processChain(requester.pid)) })
+    return null
   }
 
   /** The approval policy now in force. */
@@ -241,6 +285,12 @@ export async function startBroker(broker: Broker, paths: BrokerPaths, limits: Pa
         return broker.lease(message.name, { pid: message.requester?.pid ?? null })
       case 'revoke':
         return broker.revoke(message.name)
+      case 'templates':
+        return broker.templates()
+      case 'allowlist':
+        return broker.allowlist()
+      case 'audit':
+        return Promise.resolve(broker.audit(message.tool, message.detail, message.requester))
     }
   }, limits)
   const control: SocketServer = await serveSocket(paths.control, ControlMessageSchema, async (message: ControlMessage) => {

@@ -17,6 +17,8 @@ export interface BrokerCallOptions {
   onPending?: (requestId: string) => void
   /** Gives up after this long (default: never for a request that waits for a person, 15 s otherwise). */
   timeoutMs?: number
+  /** Gives up when aborted (the connection closes, so the broker drops a pending request). */
+  signal?: AbortSignal
 }
 
 /**
@@ -40,6 +42,7 @@ export function brokerCall(path: string, message: Record<string, unknown> & { op
     const timeoutMs = options.timeoutMs ?? (message.op === 'request' ? 0 : 15_000)
     const timer = setTimeout(() => finish(new UserError(`the broker did not answer within ${Math.round(timeoutMs / 1000)} s.`)), timeoutMs || 2 ** 31 - 1)
     if (!timeoutMs) timer.unref()
+    options.signal?.addEventListener('abort', () => finish(new UserError('gave up waiting for the broker (timeout); the request was withdrawn.')))
     socket.setEncoding('utf8')
     socket.on('connect', () => socket.write(`${JSON.stringify({ v: BROKER_PROTOCOL_VERSION, id, ...message })}\n`))
     socket.on('error', (error: NodeJS.ErrnoException) => {
