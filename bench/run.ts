@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark, figures printed (never asserted: timing belongs here, not in tests).
-// Run one or some by name: `npm run bench -- startup masking reaper reliability scan watch`.
+// Run one or some by name: `npm run bench -- startup masking reaper reliability scan watch mcp`.
 import { benchMasking, formatMasking } from './masking'
+import { benchMcp, formatMcp } from './mcp'
 import { benchReaper, formatReaperBench } from './reaper'
 import { benchReliability, formatReliability } from './reliability'
 import { benchScan, benchWatch, formatScan, formatWatch } from './scan'
@@ -8,10 +9,10 @@ import { benchStartup, formatStartup } from './startup'
 
 const only = process.argv.slice(2)
 if (only.includes('--help')) {
-  console.log('usage: npm run bench [-- startup|masking|reaper|reliability|scan|watch ...]\nRuns the benchmarks (all by default) and prints their figures.')
+  console.log('usage: npm run bench [-- startup|masking|reaper|reliability|scan|watch|mcp ...]\nRuns the benchmarks (all by default) and prints their figures.')
   process.exit(0)
 }
-const unknown = only.filter((name) => !['startup', 'masking', 'reaper', 'reliability', 'scan', 'watch'].includes(name))
+const unknown = only.filter((name) => !['startup', 'masking', 'reaper', 'reliability', 'scan', 'watch', 'mcp'].includes(name))
 if (unknown.length > 0) {
   console.error(`unknown benchmark: ${unknown.join(', ')}; see --help`)
   process.exit(2)
@@ -26,6 +27,7 @@ async function main(): Promise<void> {
   if (wanted('reliability')) console.log(formatReliability(await benchReliability()))
   if (wanted('scan')) console.log(formatScan(benchScan()))
   if (wanted('watch')) console.log(formatWatch(await benchWatch()))
+  if (wanted('mcp')) console.log(formatMcp(await benchMcp()))
 }
 
 void main()
