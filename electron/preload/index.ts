@@ -53,6 +53,7 @@ export const cfwrapApi: CfwrapApi = {
   setWatchPaused: invoker('setWatchPaused'),
   setupMinting: invoker('setupMinting'),
   approveRequest: invoker('approveRequest'),
+  updatePolicy: invoker('updatePolicy'),
   denyRequest: invoker('denyRequest'),
   onSnapshot: subscriber<CoreSnapshot>(SNAPSHOT_PUSH_CHANNEL),
   onNavigate: subscriber<Navigate>(NAVIGATE_PUSH_CHANNEL),

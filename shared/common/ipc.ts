@@ -1,7 +1,7 @@
 import * as z from 'zod/mini'
 import { MintRequestSchema, type Refusal } from './guards'
 import { CustomTemplateSchema } from './templates'
-import { MAX_APPROVAL_WINDOW_MS } from './broker/policy'
+import { ApprovalPolicySchema, MAX_APPROVAL_WINDOW_MS } from './broker/policy'
 import { PendingRequestSchema } from './broker/protocol'
 import { CLOUDFLARE_ID, NAME_SEGMENT, STORED_TOKEN_NAME } from './ids'
 import { FindingSchema } from './scan/finding'
@@ -66,6 +66,8 @@ export const SettingsViewSchema = z.object({
   watchPaused: z.boolean(),
   /** The person's own templates, listed with the built-in ones. */
   customTemplates: z.array(CustomTemplateSchema),
+  /** When an agent's request needs the person's approval. */
+  approvalPolicy: ApprovalPolicySchema,
 })
 /** Settings as the window sees them. */
 export type SettingsView = z.infer<typeof SettingsViewSchema>
@@ -226,6 +228,7 @@ export const CONTRACT = {
     request: z.strictObject({ requestId: z.string().check(z.minLength(1), z.maxLength(40)), forMs: z.optional(z.number().check(z.int(), z.positive(), z.maximum(MAX_APPROVAL_WINDOW_MS))) }),
     response: z.object({ requestId: z.string(), until: z.nullable(z.string()) }),
   },
+  updatePolicy: { request: z.strictObject({ ...z.partial(ApprovalPolicySchema).shape }), response: SettingsViewSchema },
   denyRequest: { request: z.strictObject({ requestId: z.string().check(z.minLength(1), z.maxLength(40)) }), response: z.object({ requestId: z.string() }) },
 } as const
 

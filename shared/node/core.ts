@@ -333,6 +333,15 @@ class AppCore implements Core {
     return this.broker.approve(request.requestId, request.forMs)
   }
 
+  /** Changes when an agent's request needs approval: from the window, or over `control.sock` (`cfwrap --policy`). */
+  async updatePolicy(change: ParsedRequest<'updatePolicy'>): Promise<SettingsView> {
+    return this.change(async () => {
+      const defined = Object.fromEntries(Object.entries(change).filter(([, value]) => value !== undefined))
+      await this.updateStoredSettings((settings) => ({ ...settings, approvalPolicy: { ...settings.approvalPolicy, ...defined } }))
+      return settingsViewOf(this.state)
+    })
+  }
+
   async denyRequest(request: ParsedRequest<'denyRequest'>): Promise<Response<'denyRequest'>> {
     return this.broker.deny(request.requestId)
   }
@@ -537,14 +546,7 @@ class AppCore implements Core {
       policy: async () => ApprovalPolicySchema.parse((await this.vault.readState()).settings?.approvalPolicy ?? {}),
       customTemplates: async () => (await this.vault.readState()).settings?.customTemplates ?? [],
       allowlist: async () => (await this.vault.readState()).settings?.runAllowlist ?? DEFAULT_RUN_ALLOWLIST.map((prefix) => [...prefix]),
-      setPolicy: async (change) => {
-        const stored = await this.vault.update((state) => {
-          state.settings = { ...state.settings, approvalPolicy: { ...state.settings?.approvalPolicy, ...change } }
-          return state.settings.approvalPolicy
-        })
-        this.refresh()
-        return ApprovalPolicySchema.parse(stored ?? {})
-      },
+      setPolicy: async (change) => (await this.updatePolicy(change)).approvalPolicy,
       records: () => this.vault.list(),
       readSecret: (name) => this.vault.readSecret(name),
       revoke: async (name) => {

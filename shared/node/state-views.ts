@@ -1,6 +1,7 @@
 // Pure views of the state: what the window, the tray and the CLI show of records and settings,
 // and the defaults a mint request gets from them. No I/O (the OS user name aside), so each is
 // unit-tested with a plain State.
+import { ApprovalPolicySchema } from '../common/broker/policy'
 import { DEFAULT_NAME_PREFIX, type MintRequest } from '../common/guards'
 import type { MintingView, SettingsView, TokenView } from '../common/ipc'
 import { describePolicies } from '../common/policy'
@@ -63,6 +64,7 @@ export function settingsViewOf(state: State): SettingsView {
     recentTemplates: settings.recentTemplates ?? [],
     watchPaused: settings.watchPaused ?? false,
     customTemplates: settings.customTemplates ?? [],
+    approvalPolicy: ApprovalPolicySchema.parse(settings.approvalPolicy ?? {}),
   }
 }
 

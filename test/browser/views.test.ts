@@ -269,3 +269,43 @@ describe('an agent\'s request in the window', () => {
     expect(window.problems).toEqual([])
   })
 })
+
+describe('the approval rules in Settings', () => {
+  let suite: BrowserSuite
+  let harness: CoreHarness | undefined
+  let window: OpenWindow | undefined
+  beforeAll(async () => {
+    suite = await startBrowserSuite('policy')
+  })
+  afterAll(async () => {
+    await window?.close()
+    await harness?.close()
+    await suite?.close()
+  })
+
+  it('are shown and changed in the window, and the broker follows them', async () => {
+    harness = await startCoreHarness({ setupMinting: true })
+    window = await openWindow(suite.browser, suite.url, harness.core)
+    const { page } = window
+    await page.getByRole('tab', { name: /Settings/ }).click()
+    const form = page.getByRole('form', { name: 'When approval is needed' })
+    await form.waitFor()
+    expect(await form.getByRole('checkbox', { name: 'high' }).isChecked()).toBe(true)
+    await form.getByRole('checkbox', { name: 'high' }).uncheck()
+    await form.getByLabel('Environments (comma-separated)').fill('')
+    await form.getByRole('button', { name: 'Save rules' }).click()
+    await form.getByText('Saved.').waitFor()
+    expect(harness.core.currentSnapshot().settings.approvalPolicy).toMatchObject({ risks: [], envs: [] })
+    // With no rule about risk or env, a production deploy within its defaults is granted at once.
+    const { brokerCall } = await import('../../shared/node/broker/client')
+    const { brokerPaths } = await import('../../shared/node/broker/paths')
+    const granted = (await brokerCall(brokerPaths({ ...process.env, CFWRAP_HOME: harness.home }).agent, {
+      op: 'request',
+      ask: { template: 'workers-deploy', project: 'shop', env: 'prod', accountId: harness.fake.account.id },
+      reason: '',
+      requester: { pid: process.pid, cwd: '/' },
+    }, { onPending: () => expect.unreachable('no rule asks for approval any more') })) as { name: string }
+    expect(granted.name).toBe('cfwrap:shop:prod:workers-deploy:agent')
+    expect(window.problems).toEqual([])
+  })
+})

@@ -90,6 +90,7 @@ export function snapshot(overrides: Omit<Partial<CoreSnapshot>, 'settings'> & { 
       recentTemplates: [],
       watchPaused: false,
       customTemplates: [],
+      approvalPolicy: { risks: ['high'], envs: ['prod'], aboveDefaultTtl: true, permanent: true },
       ...settings,
     },
   }

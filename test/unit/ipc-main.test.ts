@@ -32,6 +32,7 @@ const VALID: { [C in Channel]: unknown } = {
   setWatchPaused: { paused: true },
   setupMinting: { secret: 'x'.repeat(40) },
   approveRequest: { requestId: 'a1b2c3', forMs: 3_600_000 },
+  updatePolicy: { envs: ['prod', 'staging'] },
   denyRequest: { requestId: 'a1b2c3' },
 }
 

@@ -18,6 +18,7 @@ export function SettingsView(props: ViewProps) {
       <MintingSection {...props} />
       <WatchSection {...props} />
       <DefaultsSection {...props} />
+      <ApprovalSection {...props} />
     </>
   )
 }
@@ -249,6 +250,67 @@ function DefaultsSection({ api, snapshot }: ViewProps) {
         </div>
         <div className="actions">
           <button type="submit">Save defaults</button>
+        </div>
+        <OutcomeLine outcome={outcome} />
+      </form>
+    </section>
+  )
+}
+
+const RISKS = ['low', 'medium', 'high'] as const
+
+/** When an agent's request through the broker needs the person's approval (the same policy as `cfwrap --policy`). */
+function ApprovalSection({ api, snapshot }: ViewProps) {
+  const policy = snapshot.settings.approvalPolicy
+  const [risks, setRisks] = useState<ReadonlySet<string>>(new Set(policy.risks))
+  const [envs, setEnvs] = useState(policy.envs.join(', '))
+  const [aboveDefaultTtl, setAboveDefaultTtl] = useState(policy.aboveDefaultTtl)
+  const [permanent, setPermanent] = useState(policy.permanent)
+  const [outcome, setOutcome] = useState<Outcome>(null)
+  const ids = { title: useId(), envs: useId() }
+
+  const save = async (event: FormEvent) => {
+    event.preventDefault()
+    const request: Request<'updatePolicy'> = {
+      risks: RISKS.filter((risk) => risks.has(risk)),
+      envs: envs.split(',').map((env) => env.trim()).filter(Boolean),
+      aboveDefaultTtl,
+      permanent,
+    }
+    try {
+      const result = await api.updatePolicy(request)
+      setOutcome(result.ok ? { tone: 'success', text: 'Saved.' } : { tone: 'error', text: result.error })
+    } catch (reason) {
+      setOutcome({ tone: 'error', text: errorMessage(reason) })
+    }
+  }
+  const toggleRisk = (risk: string, on: boolean) => setRisks((current) => new Set(on ? [...current, risk] : [...current].filter((item) => item !== risk)))
+
+  return (
+    <section className="card section" aria-labelledby={ids.title}>
+      <h2 id={ids.title}>Agents&apos; requests</h2>
+      <p className="muted">
+        An agent asks for tokens through the broker (<code>cfwrap --sandbox</code>, <code>cfwrap --mcp</code>). A request needs your approval when any rule below
+        applies; anything else is granted at once, and everything is in the audit log.
+      </p>
+      <form className="form" onSubmit={(event) => void save(event)} aria-label="When approval is needed">
+        <fieldset>
+          <legend>Templates of these risks</legend>
+          {RISKS.map((risk) => (
+            <label key={risk} className="check">
+              <input type="checkbox" checked={risks.has(risk)} onChange={(event) => toggleRisk(risk, event.target.checked)} /> {risk}
+            </label>
+          ))}
+        </fieldset>
+        <TextField id={ids.envs} label="Environments (comma-separated)" value={envs} onChange={setEnvs} placeholder="prod, staging" />
+        <label className="check">
+          <input type="checkbox" checked={aboveDefaultTtl} onChange={(event) => setAboveDefaultTtl(event.target.checked)} /> A lifetime above the template&apos;s default
+        </label>
+        <label className="check">
+          <input type="checkbox" checked={permanent} onChange={(event) => setPermanent(event.target.checked)} /> A token without a deadline
+        </label>
+        <div className="actions">
+          <button type="submit">Save rules</button>
         </div>
         <OutcomeLine outcome={outcome} />
       </form>
