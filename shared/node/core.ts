@@ -30,7 +30,7 @@ import * as z from 'zod/mini'
 import { checkMintRequest, isAgentOwner, type MintRequest } from '../common/guards'
 import { describeIssues } from '../common/schema-issues'
 import { CustomTemplateSchema, TEMPLATES, type TokenTemplate } from '../common/templates'
-import { Broker, startBroker, type BrokerHost, type BrokerServer } from './broker/broker'
+import { Broker, refuseSecondBroker, startBroker, type BrokerHost, type BrokerServer } from './broker/broker'
 import { brokerPaths } from './broker/paths'
 import { startDaemon, type Daemon, type DaemonContext, type DaemonOptions, type DaemonService } from './daemon'
 import { profileTest, scanPaths } from './file-scan'
@@ -118,6 +118,8 @@ class AppCore implements Core {
   }
 
   async start(): Promise<void> {
+    // One broker per vault: a second start says which one runs before it starts anything at all.
+    if (this.options.broker !== false) await refuseSecondBroker(brokerPaths(this.env, this.vault.dir))
     this.daemon = await startDaemon({
       vault: this.vault,
       env: this.env,

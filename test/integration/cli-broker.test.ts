@@ -78,6 +78,11 @@ describe('the person\'s commands', () => {
     const lines: string[] = []
     createInterface({ input: daemon.stdout as NodeJS.ReadableStream }).on('line', (line) => lines.push(line))
     await waitFor(() => lines.some((line) => line.includes('daemon-started')), 20_000, 'the daemon')
+    // One broker per vault: a second daemon says which process serves, and starts nothing.
+    const second = await runCli(['--daemon', '--json'], { env })
+    expect(second.status).toBe(1)
+    expect(second.stdout).toBe('')
+    expect(second.stderr).toMatch(/^cfwrap: a cfwrap broker already runs for this vault \(pid \d+: the tray app or `cfwrap --daemon`\); use that one, or stop it first\.\n$/)
     const minting = runCli(['--mint', 'kv-write', '--project', 'shop', '--env', 'prod', '--reason', 'seed the cache', '--name-only'], { env, cwd: world.home })
     let id = ''
     await waitFor(async () => {

@@ -107,8 +107,8 @@ export async function daemonCommand(invocation: Invocation): Promise<number> {
   core.onEvent((event) => {
     process.stdout.write(json ? `${JSON.stringify(daemonEventJson(event))}\n` : `${new Date().toISOString()} ${describeDaemonEvent(event)}\n`)
   })
-  if (!json) process.stderr.write('cfwrap daemon: deleting temporary tokens at their deadlines and watching for leaks; Ctrl-C stops it.\n')
   await core.start()
+  if (!json) process.stderr.write('cfwrap daemon: deleting temporary tokens at their deadlines, watching for leaks and serving the broker; Ctrl-C stops it.\n')
   // The daemon's own terminal is a channel the requester does not control: requests can be decided here too.
   const stopPrompt = !json && process.stdin.isTTY ? await promptForApprovals(core) : () => undefined
   await stopSignal

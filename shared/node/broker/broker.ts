@@ -252,6 +252,19 @@ function helloValue(): { pid: number; protocol: number } {
 }
 
 /**
+ * Throws when another process already serves a broker for this vault, naming it; a socket nobody
+ * answers on is a leftover of a crash and does not count. The daemon asks before it starts anything.
+ */
+export async function refuseSecondBroker(paths: BrokerPaths): Promise<void> {
+  if (!existsSync(paths.control)) return
+  const running = await brokerCall(paths.control, { op: 'hello' }, { timeoutMs: 2000 }).then(
+    (value) => value as { pid: number },
+    () => null,
+  )
+  if (running) throw new UserError(`a cfwrap broker already runs for this vault (pid ${running.pid}: the tray app or \`cfwrap --daemon\`); use that one, or stop it first.`)
+}
+
+/**
  * Serves `broker` on its two sockets in `paths.dir` (created 0700; sockets 0600). A broker that
  * already answers there is another process's: this one refuses to start and says whose it is; a
  * socket nobody answers on is a leftover of a crash and is replaced.
@@ -259,13 +272,7 @@ function helloValue(): { pid: number; protocol: number } {
 export async function startBroker(broker: Broker, paths: BrokerPaths, limits: Partial<SocketLimits> = {}): Promise<BrokerServer> {
   ensurePrivateDir(paths.root)
   ensurePrivateDir(paths.dir)
-  if (existsSync(paths.control)) {
-    const running = await brokerCall(paths.control, { op: 'hello' }, { timeoutMs: 2000 }).then(
-      (value) => value as { pid: number },
-      () => null,
-    )
-    if (running) throw new UserError(`a cfwrap broker already runs for this vault (pid ${running.pid}: the tray app or \`cfwrap --daemon\`); use that one, or stop it first.`)
-  }
+  await refuseSecondBroker(paths)
   for (const path of [paths.agent, paths.control]) {
     try {
       unlinkSync(path)
