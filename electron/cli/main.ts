@@ -37,6 +37,7 @@ const LOADERS: Record<Mode, () => Promise<Command>> = {
   mint: async () => (await import('./commands/token-commands')).tokenCommand,
   revoke: async () => (await import('./commands/token-commands')).tokenCommand,
   'revoke-all': async () => (await import('./commands/token-commands')).tokenCommand,
+  roll: async () => (await import('./commands/token-commands')).tokenCommand,
   reap: async () => (await import('./commands/token-commands')).tokenCommand,
   daemon: async () => (await import('./commands/daemon')).daemonCommand,
   scan: async () => (await import('./commands/watch-commands')).watchCommand,

@@ -95,6 +95,12 @@ export const TokenEventSchema = z.discriminatedUnion('type', [
     ...tokenFields,
   }),
   z.object({
+    /** A token's secret was rolled on Cloudflare (`cfwrap --roll`): the old one is dead, the new one is in the keychain. */
+    type: z.literal('rolled'),
+    ...tokenFields,
+    previousFingerprint: z.nullable(z.string()),
+  }),
+  z.object({
     /** A token made in the dashboard was stored (`cfwrap --add`). */
     type: z.literal('added'),
     ...tokenFields,
@@ -257,6 +263,8 @@ export function describeTokenEvent(event: TokenEvent): string {
       return `${event.token} is no longer on Cloudflare (deleted in the dashboard?); kept here, marked missing`
     case 'pending-dropped':
       return `cleaned up the unfinished mint of ${event.token}`
+    case 'rolled':
+      return `rolled ${event.token}: the secret with fingerprint ${event.previousFingerprint ?? '-'} is dead, the new one is ${event.fingerprint ?? '-'}`
     case 'added':
       return `added ${event.token} (fingerprint ${event.fingerprint ?? '-'})`
     case 'removed':

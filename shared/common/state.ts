@@ -100,6 +100,7 @@ export const AuditEventNameSchema = z.enum([
   'missing-on-cloudflare',
   'pending-dropped',
   'added',
+  'rolled',
   'removed',
   'setup',
   'revoke-all',

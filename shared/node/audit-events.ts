@@ -68,6 +68,8 @@ export function auditEntryOf(event: TokenEvent): AuditEvent | null {
     case 'daemon-started':
     case 'daemon-stopped':
       return { ...base, detail: `pid ${event.pid}` }
+    case 'rolled':
+      return { ...base, ...token, detail: `previous fingerprint ${event.previousFingerprint ?? '-'}` }
     case 'added':
     case 'gone':
     case 'missing-on-cloudflare':

@@ -8,6 +8,7 @@ import { statSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { homedir } from 'node:os'
 import { UserError } from '../common/errors'
+import { fingerprint } from '../common/fingerprint'
 import type { TokenEvent } from '../common/events'
 import type {
   CoreSnapshot,
@@ -423,6 +424,30 @@ class AppCore implements Core {
       const removed = await this.vault.removeLocal(name)
       this.onTokenEvent({ type: 'removed', time: this.isoNow(), token: name, tokenId: removed.tokenId, fingerprint: removed.fingerprint, via: 'remove' })
       return removed
+    })
+  }
+
+  async roll(request: { name: string }): Promise<{ name: string; previous: string | null; current: string }> {
+    return this.change(async () => {
+      const record = await this.vault.find(request.name)
+      if (!record) throw new UserError(`no token named ${request.name}; \`cfwrap --list\` shows the tokens you have.`)
+      if (record.role === 'minting' || record.tokenId === null || record.source !== 'minted') {
+        throw new UserError(`${request.name} was not minted by cfwrap, so cfwrap cannot roll it: roll it in the dashboard (My Profile → API Tokens), then \`cfwrap --remove\` and \`cfwrap --add\` it again.`)
+      }
+      const api = await openMintingClient(this.vault, this.clientOptions())
+      if (!api.rollToken) throw new UserError('this credential cannot roll tokens.')
+      const secret = await api.rollToken(record.tokenId)
+      try {
+        await this.vault.secrets.set(this.vault.keychainAccount(record.name), secret)
+      } catch (error) {
+        throw new UserError(
+          `${record.name} was rolled on Cloudflare, but the new secret could not be stored (${error instanceof Error ? error.message : String(error)}); the old one is dead either way: revoke it with \`cfwrap --revoke ${record.name}\` and mint a new one.`,
+        )
+      }
+      const current = fingerprint(secret)
+      await this.vault.patch(record.name, { fingerprint: current }, record.tokenId)
+      this.onTokenEvent({ type: 'rolled', time: this.isoNow(), token: record.name, tokenId: record.tokenId, fingerprint: current, previousFingerprint: record.fingerprint })
+      return { name: record.name, previous: record.fingerprint, current }
     })
   }
 

@@ -191,3 +191,32 @@ describe('the daemon\'s own terminal', () => {
     }
   }, 60_000)
 })
+
+describe('cfwrap --roll', () => {
+  it('rolls a minted token on Cloudflare: the old secret is dead, the new one is in the keychain; a dashboard token is refused', async () => {
+    world = await makeWorld()
+    const env = cliEnv(world.home, { CLOUDFLARE_API_BASE_URL: world.fake.url })
+    const minted = await runCli(['--mint', 'read-only', '--project', 'shop', '--name-only'], { env, cwd: world.home })
+    const name = minted.stdout.trim()
+    const before = world.fake.tokensAlive().find((token) => token.name === name)?.value as string
+    const rolled = await runCli(['--roll', name], { env })
+    expect(rolled.status, rolled.stderr).toBe(0)
+    const after = world.fake.tokensAlive().find((token) => token.name === name)?.value as string
+    expect(after).not.toBe(before)
+    expect(await world.vault.readSecret(name)).toBe(after)
+    const { fingerprint } = await import('../../shared/common/fingerprint')
+    expect(rolled.stdout).toBe(`rolled ${name}: the old secret (fingerprint ${fingerprint(before)}) no longer works; the new one (fingerprint ${fingerprint(after)}) is in the keychain.\n`)
+    expect((await world.vault.find(name))?.fingerprint).toBe(fingerprint(after))
+    expect(`${rolled.stdout}${rolled.stderr}`).not.toContain(after)
+    // The old secret no longer verifies; the new one does.
+    const verify = (secret: string) => fetch(`${world?.fake.url}/user/tokens/verify`, { headers: { authorization: `Bearer ${secret}` } }).then((response) => response.status)
+    expect(await verify(before)).toBe(401)
+    expect(await verify(after)).toBe(200)
+    // A token made in the dashboard is not cfwrap's to roll.
+    const add = spawnSync(process.execPath, [CLI, '--add', 'from-dashboard'], { env, input: 'cfut_fromTheDashboardFromTheDashboardFromThe000000', encoding: 'utf8' })
+    expect(add.status).toBe(0)
+    const dashboard = await runCli(['--roll', 'from-dashboard'], { env })
+    expect(dashboard.status).toBe(1)
+    expect(dashboard.stderr).toMatch(/was not minted by cfwrap, so cfwrap cannot roll it: roll it in the dashboard/)
+  })
+})

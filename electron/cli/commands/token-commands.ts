@@ -29,6 +29,12 @@ export async function tokenCommand(invocation: Invocation): Promise<number> {
       return revokeAllCommand(invocation)
     case 'reap':
       return reapCommand(invocation)
+    case 'roll': {
+      const name = optionValue(invocation, '--roll', TokenNameArg) as string
+      const rolled = await openService().roll({ name })
+      process.stdout.write(`rolled ${rolled.name}: the old secret (fingerprint ${rolled.previous ?? '-'}) no longer works; the new one (fingerprint ${rolled.current}) is in the keychain.\n`)
+      return 0
+    }
     default:
       throw new UsageError(`unexpected mode ${invocation.mode}`)
   }

@@ -96,6 +96,8 @@ export interface TokenApi {
   /** Every token of the owner, expired ones included, across all pages. */
   listTokens(): Promise<ApiTokenInfo[]>
   resolvePermissionGroups(permissions: readonly PermissionRef[]): Promise<Map<string, string>>
+  /** Rolls a token's secret; resolves with the new one (the old one is dead). */
+  rollToken?(id: string): Promise<string>
   /** Drops cached permission-group ids (after Cloudflare refused a create that used them). */
   forgetPermissionGroups?(): void
 }

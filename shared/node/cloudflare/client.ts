@@ -248,6 +248,16 @@ export class CloudflareClient implements TokenApi {
     }
   }
 
+  /** Rolls token `id`: Cloudflare issues a new secret and the old one stops working at once. */
+  async rollToken(id: string): Promise<string> {
+    const answer = await this.call(`rolling token ${id}`, () =>
+      this.owner === 'user' ? this.sdk.user.tokens.value.update(id) : this.sdk.accounts.tokens.value.update(id, { account_id: this.account }),
+    )
+    const value = parseAnswer(z.string().check(z.minLength(1)), answer, `rolling token ${id}`)
+    holdSecret(value)
+    return value
+  }
+
   /**
    * Every token of the owner, expired ones included (they count against the quota until deleted).
    * Pages are fetched one by one, stopping at the last page by `result_info` rather than asking
