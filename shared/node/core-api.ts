@@ -99,8 +99,10 @@ export interface Core extends ServiceChannels {
   unbind(request: { dir: string }): Promise<string | null>
   /** One reconcile and sweep (`cfwrap --reap`); events arrive through `onEvent`. */
   reap(): Promise<Awaited<ReturnType<Reaper['reapOnce']>> & { stillFailing: TokenRecord[] }>
-  /** Scans files and directories for secrets once. */
-  scan(request: { paths: string[] }): Promise<Omit<FileScanReport, 'findings'> & { findings: KnownFinding[] }>
+  /** Scans files and directories for secrets once, or (with `staged`) what git would commit in that repository. */
+  scan(request: { paths: string[] } | { staged: string }): Promise<Omit<FileScanReport, 'findings'> & { findings: KnownFinding[] }>
+  /** Installs (or removes) the pre-commit hook of the repository `cwd` is in that runs `cfwrap --scan --staged`. */
+  gitHook(request: { cwd: string; install: true; cfwrap: { node: string; script: string } } | { cwd: string; install: false }): Promise<{ path: string; kept: string | null } | { path: string; restored: boolean } | null>
   /** Checks this machine's setup: profiles, Wrangler logins, shadowing, keychain, vault. */
   doctor(): Promise<DoctorReport>
 }

@@ -35,6 +35,7 @@ import { Broker, refuseSecondBroker, startBroker, type BrokerHost, type BrokerSe
 import { brokerPaths } from './broker/paths'
 import { startDaemon, type Daemon, type DaemonContext, type DaemonOptions, type DaemonService } from './daemon'
 import { profileTest, scanPaths } from './file-scan'
+import { installGitHook, scanStaged, uninstallGitHook } from './git-staged'
 import { KeychainUnavailableError } from './keychain'
 import { LeakWatcher, type WatchedFinding } from './leak-watcher'
 import { mintToken, MintRefusedError, planMint } from './mint'
@@ -485,10 +486,14 @@ class AppCore implements Core {
     }
   }
 
-  async scan(request: { paths: string[] }): ReturnType<Core['scan']> {
-    const report = scanPaths(request.paths, profileTest(this.profiles))
+  async scan(request: { paths: string[] } | { staged: string }): ReturnType<Core['scan']> {
+    const report = 'staged' in request ? scanStaged(request.staged) : scanPaths(request.paths, profileTest(this.profiles))
     const tokens = await this.vault.list().catch(() => [])
     return { ...report, findings: report.findings.map((finding) => ({ ...finding, knownToken: tokens.find((t) => t.fingerprint === finding.fingerprint)?.name ?? null })) }
+  }
+
+  async gitHook(request: Parameters<Core['gitHook']>[0]): ReturnType<Core['gitHook']> {
+    return request.install ? installGitHook(request.cwd, request.cfwrap) : uninstallGitHook(request.cwd)
   }
 
   async doctor(): Promise<DoctorReport> {

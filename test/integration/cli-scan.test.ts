@@ -1,10 +1,10 @@
 // `cfwrap --scan` and `cfwrap --doctor` through the built CLI on real files.
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { addTokenSync, cliEnv, fakeSecret, makeHome, runCli } from '../support/cli'
+import { addTokenSync, CLI, cliEnv, fakeSecret, makeHome, runCli } from '../support/cli'
 
 const fp = (value: string): string => createHash('sha256').update(value).digest('hex').slice(0, 12)
 
@@ -114,6 +114,61 @@ describe('cfwrap --doctor', () => {
       const text = await runCli(['--doctor'], { env })
       expect(text.stdout).toContain('shadowed:')
       expect(text.stdout).toContain('cfwrap --oauth')
+    } finally {
+      home.cleanup()
+    }
+  })
+})
+
+describe('cfwrap --scan --staged and the pre-commit hook, in a real git repository', () => {
+  it('refuses a commit that adds a secret and lets a clean one through; keeps an existing hook and core.hooksPath; uninstalls cleanly', () => {
+    const home = makeHome('cfwrap-git-')
+    try {
+      const repo = join(home.dir, 'repo')
+      mkdirSync(repo)
+      const env = { ...cliEnv(home.dir), GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@example.com', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@example.com' }
+      const git = (...args: string[]) => spawnSync('git', args, { cwd: repo, env, encoding: 'utf8' })
+      git('init', '-q')
+      // A hook of the person's own, already there: it must keep running.
+      mkdirSync(join(repo, '.git', 'hooks'), { recursive: true })
+      writeFileSync(join(repo, '.git', 'hooks', 'pre-commit'), '#!/bin/sh\necho own-hook-ran >&2\n', { mode: 0o755 })
+      const install = spawnSync(process.execPath, [CLI, '--install-git-hook'], { cwd: repo, env, encoding: 'utf8' })
+      expect(install.status, install.stderr).toBe(0)
+      expect(install.stdout).toMatch(/installed .*pre-commit: every commit here is scanned first.*the hook that was there runs first/)
+
+      writeFileSync(join(repo, 'README.md'), '# hello\n')
+      git('add', 'README.md')
+      const clean = git('commit', '-q', '-m', 'clean')
+      expect(clean.status, clean.stderr).toBe(0)
+      expect(clean.stderr).toContain('own-hook-ran')
+
+      const secret = fakeSecret()
+      writeFileSync(join(repo, '.env'), `CLOUDFLARE_API_TOKEN=${secret}\n`)
+      git('add', '-f', '.env')
+      // The work tree no longer holds it, the index does: --staged reads the index.
+      writeFileSync(join(repo, '.env'), 'CLOUDFLARE_API_TOKEN=\n')
+      const staged = spawnSync(process.execPath, [CLI, '--scan', '--staged', '--json'], { cwd: repo, env, encoding: 'utf8' })
+      expect(staged.status).toBe(1)
+      expect(JSON.parse(staged.stdout).findings).toMatchObject([{ file: '.env', line: 1 }])
+      expect(staged.stdout).not.toContain(secret)
+      const refused = git('commit', '-q', '-m', 'leak')
+      expect(refused.status).not.toBe(0)
+      expect(refused.stderr).toMatch(/the commit is refused: the staged changes hold a secret/)
+      expect(git('log', '--oneline').stdout.trim().split('\n')).toHaveLength(1)
+
+      const uninstall = spawnSync(process.execPath, [CLI, '--uninstall-git-hook'], { cwd: repo, env, encoding: 'utf8' })
+      expect(uninstall.stdout).toMatch(/the previous hook is back/)
+      expect(readFileSync(join(repo, '.git', 'hooks', 'pre-commit'), 'utf8')).toBe('#!/bin/sh\necho own-hook-ran >&2\n')
+
+      // core.hooksPath is where git looks, so that is where the hook goes.
+      git('config', 'core.hooksPath', 'githooks')
+      expect(spawnSync(process.execPath, [CLI, '--install-git-hook'], { cwd: repo, env, encoding: 'utf8' }).status).toBe(0)
+      expect(readFileSync(join(repo, 'githooks', 'pre-commit'), 'utf8')).toContain('--scan --staged')
+      expect(git('commit', '-q', '-m', 'leak again').status).not.toBe(0)
+      // Outside a repository: one sentence, exit 2.
+      const outside = spawnSync(process.execPath, [CLI, '--scan', '--staged'], { cwd: home.dir, env, encoding: 'utf8' })
+      expect(outside.status).toBe(2)
+      expect(outside.stderr).toMatch(/is not in a git repository/)
     } finally {
       home.cleanup()
     }

@@ -27,16 +27,31 @@ function findingJson(finding: KnownFinding): Record<string, unknown> {
 
 /** `--scan [PATH…] [--json]` and `--doctor [--json]`. */
 export async function watchCommand(invocation: Invocation): Promise<number> {
+  if (invocation.mode === 'install-git-hook' || invocation.mode === 'uninstall-git-hook') return gitHookCommand(invocation.mode === 'install-git-hook')
   return invocation.mode === 'scan' ? scanCommand(invocation) : doctorCommand(invocation)
+}
+
+/** `--install-git-hook` / `--uninstall-git-hook` in the repository of the current directory. */
+async function gitHookCommand(install: boolean): Promise<number> {
+  const service = openService()
+  if (install) {
+    const installed = (await service.gitHook({ cwd: process.cwd(), install: true, cfwrap: { node: process.execPath, script: process.argv[1] ?? '' } })) as { path: string; kept: string | null }
+    process.stdout.write(`installed ${installed.path}: every commit here is scanned first and refused when it adds a secret${installed.kept ? ` (the hook that was there runs first, from ${installed.kept})` : ''}.\n`)
+    return 0
+  }
+  const removed = (await service.gitHook({ cwd: process.cwd(), install: false })) as { path: string; restored: boolean } | null
+  process.stdout.write(removed ? `removed cfwrap's hook ${removed.path}${removed.restored ? '; the previous hook is back' : ''}.\n` : 'no cfwrap hook is installed here.\n')
+  return 0
 }
 
 /** `cfwrap --scan [PATH…]`: exit 1 when anything was found. */
 async function scanCommand(invocation: Invocation): Promise<number> {
+  if (invocation.options['--staged'] === true && invocation.paths.length > 0) throw new UsageError('--scan --staged scans what git would commit; it takes no paths.')
   for (const path of invocation.paths) if (path.startsWith('-')) throw new UsageError(`--scan takes paths; put options before them (got ${path}).`)
   for (const path of invocation.paths) if (!existsQuiet(path, true)) throw new UsageError(`--scan: ${path} does not exist.`)
   // With no path: the shell start-up files and the current directory.
   const paths = invocation.paths.length > 0 ? invocation.paths : [...shellProfilePaths(home()).filter((p) => existsQuiet(p)), '.']
-  const report = await openService().scan({ paths })
+  const report = await openService().scan(invocation.options['--staged'] === true ? { staged: process.cwd() } : { paths })
   if (invocation.options['--json'] === true) {
     process.stdout.write(`${JSON.stringify({ findings: report.findings.map(findingJson), skipped: report.skipped, notices: report.notices })}\n`)
   } else {
@@ -44,6 +59,9 @@ async function scanCommand(invocation: Invocation): Promise<number> {
     for (const skipped of report.skipped) process.stderr.write(`cfwrap: skipped ${skipped.file}: ${skipped.reason} (${skipped.detail})\n`)
     for (const notice of report.notices) process.stderr.write(`cfwrap: note: ${notice.file} ${notice.detail}\n`)
     process.stderr.write(`${report.findings.length} finding${report.findings.length === 1 ? '' : 's'} in ${report.filesScanned} file${report.filesScanned === 1 ? '' : 's'} scanned.\n`)
+    if (invocation.options['--staged'] === true && report.findings.length > 0) {
+      process.stderr.write('cfwrap: the commit is refused: the staged changes hold a secret. Take it out (and `git add` again), keep it with `cfwrap --add NAME`, and rotate it if it was ever pushed.\n')
+    }
   }
   return report.findings.length > 0 ? 1 : 0
 }
