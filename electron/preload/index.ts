@@ -54,6 +54,7 @@ export const cfwrapApi: CfwrapApi = {
   setupMinting: invoker('setupMinting'),
   approveRequest: invoker('approveRequest'),
   updatePolicy: invoker('updatePolicy'),
+  roll: invoker('roll'),
   denyRequest: invoker('denyRequest'),
   onSnapshot: subscriber<CoreSnapshot>(SNAPSHOT_PUSH_CHANNEL),
   onNavigate: subscriber<Navigate>(NAVIGATE_PUSH_CHANNEL),

@@ -228,6 +228,10 @@ export const CONTRACT = {
     request: z.strictObject({ requestId: z.string().check(z.minLength(1), z.maxLength(40)), forMs: z.optional(z.number().check(z.int(), z.positive(), z.maximum(MAX_APPROVAL_WINDOW_MS))) }),
     response: z.object({ requestId: z.string(), until: z.nullable(z.string()) }),
   },
+  roll: {
+    request: z.strictObject({ name: NameSchema }),
+    response: z.object({ name: z.string(), previous: z.nullable(z.string()), current: z.string() }),
+  },
   updatePolicy: { request: z.strictObject({ ...z.partial(ApprovalPolicySchema).shape }), response: SettingsViewSchema },
   denyRequest: { request: z.strictObject({ requestId: z.string().check(z.minLength(1), z.maxLength(40)) }), response: z.object({ requestId: z.string() }) },
 } as const

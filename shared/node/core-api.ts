@@ -88,11 +88,6 @@ export interface Core extends ServiceChannels {
    * token still alive there needs `confirmed`, because nothing could delete it afterwards.
    */
   remove(request: { name: string; confirmed: boolean }): Promise<TokenRecord>
-  /**
-   * Rolls a minted token's secret on Cloudflare (a leaked one): the old secret dies at once, the
-   * new one goes to the keychain. Returns both fingerprints.
-   */
-  roll(request: { name: string }): Promise<{ name: string; previous: string | null; current: string }>
   /** Makes `cfwrap <command>` in `dir` and below use token `name`. */
   bind(request: { dir: string; name: string }): Promise<void>
   /** Removes the binding of `dir`; returns the token that was bound, if any. */

@@ -428,7 +428,11 @@ class AppCore implements Core {
     })
   }
 
-  async roll(request: { name: string }): Promise<{ name: string; previous: string | null; current: string }> {
+  /**
+   * Rolls a minted token's secret on Cloudflare (a leaked one): the old secret dies at once, the
+   * new one goes to the keychain. Returns both fingerprints.
+   */
+  async roll(request: ParsedRequest<'roll'>): Promise<Response<'roll'>> {
     return this.change(async () => {
       const record = await this.vault.find(request.name)
       if (!record) throw new UserError(`no token named ${request.name}; \`cfwrap --list\` shows the tokens you have.`)

@@ -153,8 +153,24 @@ describe('the window over the real core', () => {
     // Dismiss takes it off the list.
     await page.getByRole('button', { name: /^Dismiss Cloudflare user API token/ }).click()
     await location.waitFor({ state: 'detached' })
+
+    // Another leak of another token: roll it from the finding. The leaked value dies at once, the
+    // token stays with a new secret in the keychain, and the finding is no longer "your token".
+    const second = await mintThroughCore(harness, 'blog')
+    const secondFile = join(harness.project, '.env.local')
+    writeFileSync(secondFile, `CLOUDFLARE_API_TOKEN=${second.secret}\n`)
+    const secondLocation = page.getByTestId('finding-location').filter({ hasText: `${secondFile}:1` })
+    await secondLocation.waitFor({ timeout: 20_000 })
+    const secondCard = page.getByRole('article').filter({ has: secondLocation })
+    await secondCard.getByRole('button', { name: `Roll ${second.name}` }).click()
+    await page.getByRole('dialog', { name: "Roll this token's secret?" }).getByRole('button', { name: 'Roll' }).click()
+    await page.getByRole('status').filter({ hasText: `Rolled ${second.name}` }).waitFor()
+    const rolled = harness.fake.tokensAlive().find((token) => token.name === second.name)
+    expect(rolled?.value).not.toBe(second.secret)
+    await expect.poll(() => secondCard.textContent()).not.toContain(`This is your token ${second.name}`)
+    expect(await page.content()).not.toContain(rolled?.value as string)
     expect(window.problems).toEqual([])
-  }, 60_000)
+  }, 90_000)
 
   it('is keyboard-usable: arrow keys move between tabs; revoke-all asks first (Escape cancels) and reports', async () => {
     harness = await startCoreHarness({ setupMinting: true })

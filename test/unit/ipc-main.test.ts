@@ -33,6 +33,7 @@ const VALID: { [C in Channel]: unknown } = {
   setupMinting: { secret: 'x'.repeat(40) },
   approveRequest: { requestId: 'a1b2c3', forMs: 3_600_000 },
   updatePolicy: { envs: ['prod', 'staging'] },
+  roll: { name: 'cfwrap:shop:prod:workers-deploy:jane' },
   denyRequest: { requestId: 'a1b2c3' },
 }
 

@@ -48,6 +48,19 @@ export function FindingsView({ api, snapshot, highlight, navigate, notify }: Vie
     }
   }
 
+  const roll = async (name: string) => {
+    try {
+      const result = await api.roll({ name })
+      notify(
+        result.ok
+          ? { tone: 'success', text: <>Rolled <code>{name}</code>: the leaked secret no longer works; commands get the new one from the keychain. Remove the copy from the file too.</> }
+          : { tone: 'error', text: <Prose text={result.error} /> },
+      )
+    } catch (reason) {
+      notify({ tone: 'error', text: errorMessage(reason) })
+    }
+  }
+
   return (
     <>
       <header className="view-header">
@@ -65,7 +78,7 @@ export function FindingsView({ api, snapshot, highlight, navigate, notify }: Vie
       </header>
 
       <CardList label="Findings" items={findings} itemKey={(item) => item.id} empty={<p className="empty">No secrets found in plain text.</p>}>
-        {(item) => <FindingCard item={item} highlighted={item.id === highlight} onDismiss={dismiss} onRevoke={revoke} />}
+        {(item) => <FindingCard item={item} highlighted={item.id === highlight} onDismiss={dismiss} onRevoke={revoke} onRoll={roll} />}
       </CardList>
 
       {snapshot.shadows.length > 0 && (
@@ -111,11 +124,13 @@ function FindingCard({
   highlighted,
   onDismiss,
   onRevoke,
+  onRoll,
 }: {
   item: FindingView
   highlighted: boolean
   onDismiss: (id: string) => Promise<void>
   onRevoke: (name: string) => Promise<void>
+  onRoll: (name: string) => Promise<void>
 }) {
   const titleId = useId()
   const { finding } = item
@@ -141,7 +156,7 @@ function FindingCard({
       {item.knownToken !== null && (
         <div className="known-token">
           <p>
-            This is your token <code>{item.knownToken}</code>. Revoke it; cfwrap mints a fresh one when you next need it.
+            This is your token <code>{item.knownToken}</code>. Revoke it (cfwrap mints a fresh one when you next need it), or roll it to keep the token with a new secret.
           </p>
           <ConfirmButton
             ariaLabel={`Revoke ${item.knownToken}`}
@@ -155,6 +170,20 @@ function FindingCard({
             onConfirm={() => onRevoke(item.knownToken as string)}
           >
             Revoke…
+          </ConfirmButton>
+          <ConfirmButton
+            ariaLabel={`Roll ${item.knownToken}`}
+            title="Roll this token's secret?"
+            body={
+              <p>
+                Cloudflare issues <code>{item.knownToken}</code> a new secret and the one in <code>{location}</code> stops working at once; the new one goes to the
+                keychain only.
+              </p>
+            }
+            confirmLabel="Roll"
+            onConfirm={() => onRoll(item.knownToken as string)}
+          >
+            Roll…
           </ConfirmButton>
         </div>
       )}
