@@ -6,6 +6,7 @@ import type { Finding } from '../common/scan'
 import type { State, TokenRecord } from '../common/state'
 import type { FileScanReport } from './file-scan'
 import type { Reaper } from './reaper'
+import type { Verdict } from './verify-findings'
 
 /**
  * Something the person should be told about (tray badge, desktop notification, daemon output).
@@ -20,7 +21,7 @@ export type CoreEvent =
   | { type: 'expiring-soon'; token: string; tokenId: string | null; fingerprint: string | null; expiresAt: string }
 
 /** A finding of `scan` or `doctor`, with the vault token whose fingerprint it matches. */
-export type KnownFinding = Finding & { knownToken: string | null }
+export type KnownFinding = Finding & { knownToken: string | null; verified?: Verdict }
 
 /** What `doctor` found: everything `cfwrap --doctor` prints, and its verdict. */
 export interface DoctorReport {
@@ -95,7 +96,7 @@ export interface Core extends ServiceChannels {
   /** One reconcile and sweep (`cfwrap --reap`); events arrive through `onEvent`. */
   reap(): Promise<Awaited<ReturnType<Reaper['reapOnce']>> & { stillFailing: TokenRecord[] }>
   /** Scans files and directories for secrets once, or (with `staged`) what git would commit in that repository. */
-  scan(request: { paths: string[] } | { staged: string }): Promise<Omit<FileScanReport, 'findings'> & { findings: KnownFinding[] }>
+  scan(request: ({ paths: string[] } | { staged: string }) & { verify?: boolean }): Promise<Omit<FileScanReport, 'findings'> & { findings: KnownFinding[] }>
   /** Installs (or removes) the pre-commit hook of the repository `cwd` is in that runs `cfwrap --scan --staged`. */
   gitHook(request: { cwd: string; install: true; cfwrap: { node: string; script: string } } | { cwd: string; install: false }): Promise<{ path: string; kept: string | null } | { path: string; restored: boolean } | null>
   /** Checks this machine's setup: profiles, Wrangler logins, shadowing, keychain, vault. */

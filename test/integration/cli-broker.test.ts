@@ -220,3 +220,44 @@ describe('cfwrap --roll', () => {
     expect(dashboard.stderr).toMatch(/was not minted by cfwrap, so cfwrap cannot roll it: roll it in the dashboard/)
   })
 })
+
+describe('cfwrap --scan --verify', () => {
+  it('asks Cloudflare whether each token found is alive (and whether it is this vault\'s), once an hour per value; never without --verify', async () => {
+    world = await makeWorld()
+    const env = cliEnv(world.home, { CLOUDFLARE_API_BASE_URL: world.fake.url })
+    const { mkdirSync, writeFileSync } = await import('node:fs')
+    const { join } = await import('node:path')
+    const minted = (await runCli(['--mint', 'read-only', '--project', 'shop', '--name-only'], { env, cwd: world.home })).stdout.trim()
+    const revoked = (await runCli(['--mint', 'read-only', '--project', 'blog', '--name-only'], { env, cwd: world.home })).stdout.trim()
+    const alive = world.fake.tokensAlive().find((token) => token.name === minted)?.value as string
+    const dead = world.fake.tokensAlive().find((token) => token.name === revoked)?.value as string
+    expect((await runCli(['--revoke', revoked], { env })).status).toBe(0)
+    const elsewhere = world.fake.seedToken({ name: 'dashboard token', permissions: [{ name: 'Workers Scripts Write' }] })
+    const project = join(world.home, 'project')
+    mkdirSync(project)
+    writeFileSync(join(project, '.env'), `A=${alive}\nB=${dead}\nC=${elsewhere.value}\n`)
+
+    world.fake.clearRequests()
+    const plain = await runCli(['--scan', '--json', project], { env })
+    expect(JSON.parse(plain.stdout).findings.every((finding: { verified?: unknown }) => finding.verified === undefined)).toBe(true)
+    expect(world.fake.requests).toEqual([])
+
+    const checked = await runCli(['--scan', '--verify', '--json', project], { env })
+    const byLine = new Map((JSON.parse(checked.stdout).findings as Array<{ line: number; verified: { status: string; inVault: boolean } }>).map((finding) => [finding.line, finding.verified]))
+    expect(byLine.get(1)).toMatchObject({ status: 'active', inVault: true })
+    expect(byLine.get(2)).toMatchObject({ status: 'invalid', inVault: false })
+    expect(byLine.get(3)).toMatchObject({ status: 'active', inVault: false })
+    expect(world.fake.requests.filter((request) => request.path === '/user/tokens/verify')).toHaveLength(3)
+    expect(`${checked.stdout}${checked.stderr}`).not.toContain(alive)
+
+    // Within the hour: from the cache, nothing sent; and the cache holds fingerprints, never values.
+    world.fake.clearRequests()
+    const human = await runCli(['--scan', '--verify', project], { env })
+    expect(human.stdout).toMatch(/:1:\d+ .*ALIVE, no deadline|:1:\d+ .*ALIVE until/)
+    expect(world.fake.requests).toEqual([])
+    const { readFileSync } = await import('node:fs')
+    const cache = readFileSync(join(world.home, 'verify-cache.json'), 'utf8')
+    for (const value of [alive, dead, elsewhere.value]) expect(cache).not.toContain(value)
+    expect((await runCli(['--scan', '--staged', '--verify'], { env, cwd: project })).status).toBe(2)
+  })
+})

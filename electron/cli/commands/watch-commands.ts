@@ -16,13 +16,17 @@ function printFinding(finding: KnownFinding): void {
   const info = SECRET_KIND_INFO[finding.kind]
   const known = finding.knownToken
   const match = known ? `  this is your token ${known}: revoke it with \`cfwrap --revoke ${known}\`` : ''
-  process.stdout.write(`${finding.file}:${finding.line}:${finding.column}  ${finding.severity}  ${info.title}${finding.variable ? ` (${finding.variable})` : ''}  fingerprint ${finding.fingerprint}${finding.commented ? '  commented out' : ''}${match}\n`)
+  const verdict = finding.verified
+  const alive = verdict
+    ? `  ${verdict.status === 'active' ? `ALIVE${verdict.expiresOn ? ` until ${verdict.expiresOn}` : ', no deadline'}` : verdict.status === 'unknown' ? `liveness unknown (${verdict.detail ?? 'not asked'})` : verdict.status}${verdict.inVault ? ', one of this vault\'s' : ''}`
+    : ''
+  process.stdout.write(`${finding.file}:${finding.line}:${finding.column}  ${finding.severity}  ${info.title}${finding.variable ? ` (${finding.variable})` : ''}  fingerprint ${finding.fingerprint}${finding.commented ? '  commented out' : ''}${alive}${match}\n`)
 }
 
 /** A finding as `--json` prints it: where, what and its fingerprint, never the value. */
 function findingJson(finding: KnownFinding): Record<string, unknown> {
-  const { file, line, column, kind, severity, fingerprint, knownToken } = finding
-  return { file, line, column, kind, severity, fingerprint, ...(knownToken ? { knownToken } : {}) }
+  const { file, line, column, kind, severity, fingerprint, knownToken, verified } = finding
+  return { file, line, column, kind, severity, fingerprint, ...(knownToken ? { knownToken } : {}), ...(verified ? { verified } : {}) }
 }
 
 /** `--scan [PATH…] [--json]` and `--doctor [--json]`. */
@@ -47,11 +51,13 @@ async function gitHookCommand(install: boolean): Promise<number> {
 /** `cfwrap --scan [PATH…]`: exit 1 when anything was found. */
 async function scanCommand(invocation: Invocation): Promise<number> {
   if (invocation.options['--staged'] === true && invocation.paths.length > 0) throw new UsageError('--scan --staged scans what git would commit; it takes no paths.')
+  if (invocation.options['--staged'] === true && invocation.options['--verify'] === true) throw new UsageError('--verify goes with a scan of files, not with --staged.')
   for (const path of invocation.paths) if (path.startsWith('-')) throw new UsageError(`--scan takes paths; put options before them (got ${path}).`)
   for (const path of invocation.paths) if (!existsQuiet(path, true)) throw new UsageError(`--scan: ${path} does not exist.`)
   // With no path: the shell start-up files and the current directory.
   const paths = invocation.paths.length > 0 ? invocation.paths : [...shellProfilePaths(home()).filter((p) => existsQuiet(p)), '.']
-  const report = await openService().scan(invocation.options['--staged'] === true ? { staged: process.cwd() } : { paths })
+  const verify = invocation.options['--verify'] === true
+  const report = await openService().scan(invocation.options['--staged'] === true ? { staged: process.cwd() } : { paths, verify })
   if (invocation.options['--json'] === true) {
     process.stdout.write(`${JSON.stringify({ findings: report.findings.map(findingJson), skipped: report.skipped, notices: report.notices })}\n`)
   } else {
