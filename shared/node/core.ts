@@ -20,7 +20,7 @@ import type {
   ShadowWarning,
 } from '../common/ipc'
 import { describePolicies } from '../common/policy'
-import { mintingViewOf, settingsViewOf, tokenView, withDefaultAccount } from './state-views'
+import { defaultAccountOf, mintingAccountOf, mintingViewOf, settingsViewOf, tokenView, withDefaultAccount } from './state-views'
 import type { AuditEvent, State, TokenRecord } from '../common/state'
 import { readAudit } from './audit'
 import { auditSubscriber } from './audit-events'
@@ -501,7 +501,7 @@ class AppCore implements Core {
           env: this.env,
           cacheDir: this.vault.dir,
           recordedIds: new Set(tokens.flatMap((t) => (t.tokenId ? [t.tokenId] : []))),
-          accountId: state?.settings?.defaultAccountId ?? tokens.find((t) => t.role === 'minting')?.accountId ?? null,
+          accountId: state ? defaultAccountOf(state) : null,
           now: this.now,
         })
       : null
@@ -795,7 +795,7 @@ class AppCore implements Core {
    * name one) becomes the default for the next ones. Returns it when it was remembered.
    */
   private async rememberFirstAccount(given: string | undefined, before: State): Promise<string | null> {
-    const credentialAccount = before.tokens.find((t) => t.role === 'minting' && t.status === 'active')?.accountId
+    const credentialAccount = mintingAccountOf(before)
     if (!given || credentialAccount || before.settings?.defaultAccountId) return null
     const accountId = given.toLowerCase()
     await this.vault.update((state) => {

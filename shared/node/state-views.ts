@@ -68,9 +68,19 @@ export function settingsViewOf(state: State): SettingsView {
   }
 }
 
+/** The account of the active minting credential (its own, or the default it was set up with), if any. */
+export function mintingAccountOf(state: State): string | null {
+  return state.tokens.find((t) => t.role === 'minting' && t.status === 'active')?.accountId ?? null
+}
+
+/** The account cfwrap works in when nothing names one: the minting credential's, else the saved default. */
+export function defaultAccountOf(state: State): string | null {
+  return mintingAccountOf(state) ?? state.settings?.defaultAccountId ?? null
+}
+
 /** The account a mint is for when the request names none: the minting credential's, else the saved default. */
 export function withDefaultAccount(request: MintRequest, state: State): MintRequest {
   if (request.accountId !== undefined) return request
-  const accountId = state.tokens.find((t) => t.role === 'minting' && t.status === 'active')?.accountId ?? state.settings?.defaultAccountId
+  const accountId = defaultAccountOf(state)
   return accountId ? { ...request, accountId } : request
 }

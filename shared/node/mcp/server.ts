@@ -34,6 +34,15 @@ function failed(error: unknown): ToolResult {
   return { content: [{ type: 'text', text: redact(text.replace(/\n+/g, ' ')) }], isError: true }
 }
 
+/** Runs one tool's work: its value as the result, or what it threw as a tool error (never a crash of the server). */
+async function guarded(work: () => Promise<Record<string, unknown>>): Promise<ToolResult> {
+  try {
+    return ok(await work())
+  } catch (error) {
+    return failed(error)
+  }
+}
+
 /** Options of {@link startMcpServer}. */
 export interface McpServerOptions {
   /** The broker's agent socket. */
@@ -60,14 +69,11 @@ export async function startMcpServer(options: McpServerOptions): Promise<void> {
       description: 'The templates a token can be asked for (built-in and the person\'s own): permissions, risk, TTL bounds, and when a person must approve. Ask request_token with one of these names.',
       inputSchema: {},
     },
-    async () => {
-      try {
+    async () =>
+      guarded(async () => {
         audit('list_templates', '')
-        return ok({ templates: (await call({ op: 'templates' })) as TemplateInfo[] })
-      } catch (error) {
-        return failed(error)
-      }
-    },
+        return { templates: (await call({ op: 'templates' })) as TemplateInfo[] }
+      }),
   )
 
   server.registerTool(
@@ -77,19 +83,16 @@ export async function startMcpServer(options: McpServerOptions): Promise<void> {
       description: 'The tokens granted to you that are still usable: name, template, what each can do, deadline and seconds left. Pass a name to run_with_token.',
       inputSchema: {},
     },
-    async () => {
-      try {
+    async () =>
+      guarded(async () => {
         audit('list_tokens', '')
         const now = Date.now()
         const tokens = ((await call({ op: 'list' })) as GrantedToken[]).map(({ fingerprint: _fingerprint, ...token }) => ({
           ...token,
           secondsLeft: token.expiresAt === null ? null : Math.max(0, Math.round((Date.parse(token.expiresAt) - now) / 1000)),
         }))
-        return ok({ tokens })
-      } catch (error) {
-        return failed(error)
-      }
-    },
+        return { tokens }
+      }),
   )
 
   server.registerTool(
@@ -111,8 +114,8 @@ export async function startMcpServer(options: McpServerOptions): Promise<void> {
         timeoutSeconds: z.optional(z.number().check(z.int(), z.positive(), z.maximum(24 * 3600))),
       },
     },
-    async (input, extra) => {
-      try {
+    async (input, extra) =>
+      guarded(async () => {
         let ttlSeconds: number | undefined
         if (input.ttl !== undefined) {
           try {
@@ -153,15 +156,12 @@ export async function startMcpServer(options: McpServerOptions): Promise<void> {
             },
           )) as GrantedToken
           const { fingerprint: _fingerprint, ...token } = granted
-          return ok({ token })
+          return { token }
         } finally {
           if (ticker) clearInterval(ticker)
           if (deadline) clearTimeout(deadline)
         }
-      } catch (error) {
-        return failed(error)
-      }
-    },
+      }),
   )
 
   server.registerTool(
@@ -179,8 +179,8 @@ export async function startMcpServer(options: McpServerOptions): Promise<void> {
         timeoutSeconds: z.optional(z.number().check(z.int(), z.positive(), z.maximum(3600))),
       },
     },
-    async (input) => {
-      try {
+    async (input) =>
+      guarded(async () => {
         const allowlist = (await call({ op: 'allowlist' })) as string[][]
         if (!allowlist.some((prefix) => prefix.every((word, i) => input.argv[i] === word))) {
           throw new UserError(`only these commands may run with a token: ${allowlist.map((prefix) => prefix.join(' ')).join('; ')} (got ${JSON.stringify(input.argv[0])}).`)
@@ -198,18 +198,15 @@ export async function startMcpServer(options: McpServerOptions): Promise<void> {
           env: options.env,
         })
         if (run.spawnError) throw new UserError(`cannot run ${input.argv[0]}: ${run.spawnError}.`)
-        return ok({
+        return {
           exitCode: run.exitCode,
           signal: run.signal,
           stdout: run.stdout,
           stderr: run.stderr,
           ...(run.truncated ? { note: `output was cut to ${MAX_TOOL_OUTPUT_BYTES} bytes per stream` } : {}),
           ...(run.timedOut ? { timedOut: true } : {}),
-        })
-      } catch (error) {
-        return failed(error)
-      }
-    },
+        }
+      }),
   )
 
   server.registerTool(
@@ -219,14 +216,11 @@ export async function startMcpServer(options: McpServerOptions): Promise<void> {
       description: 'Deletes a token granted to you, on Cloudflare and locally, when the job is done.',
       inputSchema: { token: z.string().check(z.minLength(1), z.maxLength(120)) },
     },
-    async (input) => {
-      try {
+    async (input) =>
+      guarded(async () => {
         audit('revoke_token', input.token)
-        return ok((await call({ op: 'revoke', name: input.token })) as Record<string, unknown>)
-      } catch (error) {
-        return failed(error)
-      }
-    },
+        return (await call({ op: 'revoke', name: input.token })) as Record<string, unknown>
+      }),
   )
 
   server.registerTool(
@@ -236,16 +230,13 @@ export async function startMcpServer(options: McpServerOptions): Promise<void> {
       description: 'Scans the project directory (or the given path) for secrets in plain text; returns where and what kind, never the values.',
       inputSchema: { path: z.optional(z.string().check(z.maxLength(4096))) },
     },
-    async (input) => {
-      try {
+    async (input) =>
+      guarded(async () => {
         audit('scan_for_leaks', input.path ?? options.cwd)
         const report = scanPaths([input.path ?? options.cwd], profileTest([]))
         const findings = report.findings.map(({ file, line, column, kind, severity, fingerprint }) => ({ file, line, column, kind, severity, fingerprint }))
-        return ok({ findings, filesScanned: report.filesScanned, skipped: report.skipped.length })
-      } catch (error) {
-        return failed(error)
-      }
-    },
+        return { findings, filesScanned: report.filesScanned, skipped: report.skipped.length }
+      }),
   )
 
   const transport = new StdioServerTransport()
