@@ -3,8 +3,10 @@ import { join } from 'node:path'
 
 /**
  * The shell start-up files of the current OS whose exports reach every process the person starts:
- * bash, zsh, sh, fish, csh/tcsh, direnv's ~/.envrc, and PowerShell's profiles on Windows. Files
- * that do not exist are included too: a watcher sees them when they are created.
+ * bash, zsh, sh, fish, csh/tcsh, direnv's ~/.envrc, PowerShell's profiles (Documents on Windows,
+ * ~/.config/powershell elsewhere), and the per-user credential files tools read on every run
+ * (~/.npmrc, ~/.netrc), which hold long-lived tokens just as often. Files that do not exist are
+ * included too: a watcher sees them when they are created.
  */
 export function shellProfilePaths(home: string, platform: NodeJS.Platform = process.platform, env: NodeJS.ProcessEnv = process.env): string[] {
   const zdot = env.ZDOTDIR || home
@@ -24,6 +26,8 @@ export function shellProfilePaths(home: string, platform: NodeJS.Platform = proc
     join(home, '.tcshrc'),
     join(home, '.login'),
     join(home, '.envrc'),
+    join(home, '.npmrc'),
+    join(home, '.netrc'),
   ]
   try {
     for (const entry of readdirSync(join(xdgConfig, 'fish', 'conf.d'))) {
@@ -39,6 +43,8 @@ export function shellProfilePaths(home: string, platform: NodeJS.Platform = proc
       join(documents, 'PowerShell', 'profile.ps1'),
       join(documents, 'WindowsPowerShell', 'Microsoft.PowerShell_profile.ps1'),
     )
+  } else {
+    paths.push(join(xdgConfig, 'powershell', 'Microsoft.PowerShell_profile.ps1'), join(xdgConfig, 'powershell', 'profile.ps1'))
   }
   return [...new Set(paths)]
 }

@@ -65,6 +65,7 @@ const BASE64 = `${ALNUM}+/`
 const HEX = '0123456789abcdef'
 const UPPER_DIGITS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789'
 const DIGITS = '0123456789'
+const LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
 
 /** Rejects the rare random string a human would call a placeholder: long runs, ascending runs, missing character classes. */
 function looksRandomEnough(value: string, alphabet: string): boolean {
@@ -73,7 +74,7 @@ function looksRandomEnough(value: string, alphabet: string): boolean {
     if (value.charCodeAt(i + 1) === a && value.charCodeAt(i + 2) === a && value.charCodeAt(i + 3) === a) return false
     if (value.charCodeAt(i + 1) === a + 1 && value.charCodeAt(i + 2) === a + 2 && value.charCodeAt(i + 3) === a + 3) return false
   }
-  if (alphabet.includes('a') && alphabet.includes('A') && value.length >= 20) {
+  if (alphabet.includes('a') && alphabet.includes('A') && alphabet.includes('0') && value.length >= 20) {
     return /[a-z]/.test(value) && /[A-Z]/.test(value) && /[0-9]/.test(value)
   }
   return true
@@ -129,6 +130,25 @@ const make = {
   slackBot: () => `xoxb-${draw(DIGITS, 12)}-${draw(DIGITS, 13)}-${draw(ALNUM, 24)}`,
   slackUser: () => `xoxp-${draw(DIGITS, 12)}-${draw(DIGITS, 12)}-${draw(DIGITS, 13)}-${draw(HEX, 32)}`,
   slackApp: () => `xapp-1-A${draw(UPPER_DIGITS, 10)}-${draw(DIGITS, 13)}-${draw(HEX, 64)}`,
+  turnstileSecret: () => `0x4AAAAAAA${draw(URLSAFE, 25)}`,
+  turnstileSiteKey: () => `0x4AAAAAAA${draw(URLSAFE, 14)}`,
+  tunnel: () => Buffer.from(JSON.stringify({ a: draw(HEX, 32), t: make.uuid(), s: Buffer.from(randomBytes(32)).toString('base64') })).toString('base64'),
+  groq: () => `gsk_${draw(ALNUM, 52)}`,
+  huggingFace: () => `hf_${draw(LETTERS, 34)}`,
+  xai: () => `xai-${draw(ALNUM, 80)}`,
+  npm: () => `npm_${draw(ALNUM, 36)}`,
+  sendgrid: () => `SG.${draw(URLSAFE, 22)}.${draw(URLSAFE, 43)}`,
+  stripeWebhook: () => `whsec_${draw(ALNUM, 32)}`,
+  jwt: (claims: Record<string, unknown>) =>
+    `${Buffer.from(JSON.stringify({ alg: 'HS256', typ: 'JWT' })).toString('base64url')}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}.${draw(URLSAFE, 43)}`,
+  awsSession: () => `IQoJb3JpZ2luX2VjE${draw(BASE64, 380)}`,
+  githubInstallation: () => `ghs_${draw(ALNUM, 36)}_${draw(ALNUM, 20)}.${draw(ALNUM, 24)}`,
+  openaiNamed: () => `sk-deploy-bot-${draw(URLSAFE, 20)}T3BlbkFJ${draw(URLSAFE, 20)}`,
+  slackRefresh: () => `xoxe-1-${draw(ALNUM, 140)}`,
+  slackRotated: () => `xoxe.xoxp-1-${draw(ALNUM, 160)}`,
+  slackWorkspace: () => `xoxs-${draw(DIGITS, 12)}-${draw(DIGITS, 12)}-${draw(DIGITS, 13)}-${draw(HEX, 64)}`,
+  slackLegacy: () => `xoxr-${draw(DIGITS, 12)}-${draw(ALNUM, 40)}`,
+  generic: (length = 32) => draw(`${ALNUM}!%^*-_`, length),
   slackWebhook: () => `https://hooks.slack.com/services/T${draw(UPPER_DIGITS, 10)}/B${draw(UPPER_DIGITS, 10)}/${draw(ALNUM, 24)}`,
   password: () => draw(ALNUM, 20),
   uuid: () => `${draw(HEX, 8)}-${draw(HEX, 4)}-4${draw(HEX, 3)}-a${draw(HEX, 3)}-${draw(HEX, 12)}`,
@@ -449,7 +469,7 @@ export function buildCorpus(): { files: Map<string, Uint8Array>; labels: CorpusL
     const f = file('home/Documents/PowerShell/Microsoft.PowerShell_profile.ps1', { origin: 'shell-profile', encoding: 'utf16le', crlf: true })
     f.text('Import-Module posh-git', 'Set-PSReadLineOption -EditMode Emacs')
     f.line('$env:CLOUDFLARE_API_TOKEN = "', secret(make.cloudflare('cfut_'), 'cloudflare-user-token', 'critical', 'CLOUDFLARE_API_TOKEN'), '"')
-    f.line('[Environment]::SetEnvironmentVariable("OPENAI_API_KEY", "', secret(make.openaiProject(), 'openai-key', 'high'), '", "User")')
+    f.line('[Environment]::SetEnvironmentVariable("OPENAI_API_KEY", "', secret(make.openaiProject(), 'openai-key', 'critical', 'OPENAI_API_KEY'), '", "User")')
     f.text('$env:CLOUDFLARE_ACCOUNT_ID = "' + make.hex(32) + '"')
   }
 
@@ -717,6 +737,176 @@ export function buildCorpus(): { files: Map<string, Uint8Array>; labels: CorpusL
     )
     f.line('Fixed in commit ', make.hex(40), ' (see issue ', make.uuid(), ').')
     f.text('Cloudflare tokens look like `cfut_` followed by 48 characters; see the docs.')
+  }
+
+  // ---- The kinds and syntaxes added for leak watch, positives and hard negatives side by side.
+  // Each file groups one family; a line without `secret(…)` is a negative that must stay silent.
+
+  // ---- project/.env.cloudflare (committed): every Cloudflare credential beyond API tokens.
+  {
+    const f = file('project/.env.cloudflare', { origin: 'project', gitIgnored: false })
+    const accountId = make.hex(32)
+    f.text('# Access service token for the staging API: the id is an id, the secret is a secret')
+    f.line('CF_ACCESS_CLIENT_ID=', make.hex(32), '.access')
+    f.line('CF_ACCESS_CLIENT_SECRET=', secret(make.hex(64), 'cloudflare-access-client-secret', 'high', 'CF_ACCESS_CLIENT_SECRET'))
+    f.text('# Turnstile: the site key is public, the secret is not; 1x/2x/3x test secrets are documented dummies')
+    f.line('TURNSTILE_SITE_KEY=', make.turnstileSiteKey())
+    f.line('TURNSTILE_SECRET_KEY=', secret(make.turnstileSecret(), 'cloudflare-turnstile-secret', 'high', 'TURNSTILE_SECRET_KEY'))
+    f.text('TURNSTILE_TEST_SECRET=1x0000000000000000000000000000000AA', 'TURNSTILE_FAIL_SECRET=2x0000000000000000000000000000000AA')
+    f.text('# R2 S3-compatible credentials')
+    f.line('R2_ACCESS_KEY_ID=', make.hex(32))
+    f.line('R2_SECRET_ACCESS_KEY=', secret(make.hex(64), 'cloudflare-r2-secret-key', 'high', 'R2_SECRET_ACCESS_KEY'))
+    f.line('AWS_ENDPOINT_URL_S3=https://', accountId, '.r2.cloudflarestorage.com')
+    f.line('AWS_SECRET_ACCESS_KEY=', secret(make.hex(64), 'cloudflare-r2-secret-key', 'high', 'AWS_SECRET_ACCESS_KEY'))
+    f.line('R2_BUCKET_CHECKSUM=', make.hex(64))
+    f.text('# cloudflared')
+    f.line('TUNNEL_TOKEN=', secret(make.tunnel(), 'cloudflare-tunnel-token', 'high', 'TUNNEL_TOKEN'))
+    f.line('TUNNEL_ID=', make.uuid())
+    f.line('TUNNEL_CONFIG=', Buffer.from(JSON.stringify({ a: 'not-an-account', name: 'docs' })).toString('base64'))
+    f.text('# a bare CLOUDFLARE= is Cloudflare context too')
+    f.line('CLOUDFLARE=', secret(make.legacyToken(), 'cloudflare-legacy-token', 'high', 'CLOUDFLARE'))
+    f.line('CLOUDFLARE_ZONE_ID=', make.hex(32))
+  }
+
+  // ---- project/config/cloudflare.yaml (committed): YAML nesting gives the context.
+  {
+    const f = file('project/config/cloudflare.yaml', { origin: 'project', gitIgnored: false })
+    f.text('cloudflare:')
+    f.line('  account_id: ', make.hex(32))
+    f.line('  api_token: ', secret(make.legacyToken(), 'cloudflare-legacy-token', 'high', 'api_token'))
+    f.text('  r2:')
+    f.line('    access_key_id: ', make.hex(32))
+    f.line('    secret_access_key: "', secret(make.hex(64), 'cloudflare-r2-secret-key', 'high', 'secret_access_key'), '"')
+    f.text('turnstile:')
+    f.line('  site_key: ', make.turnstileSiteKey())
+    f.line('  secret_key: ', secret(make.turnstileSecret(), 'cloudflare-turnstile-secret', 'high', 'secret_key'))
+    f.text('legacy:')
+    f.line('  cloudflare: ', secret(make.legacyToken(), 'cloudflare-legacy-token', 'high', 'cloudflare'))
+    f.text('cache:')
+    f.line('  key: ', make.legacyToken())
+  }
+
+  // ---- project/.env.ai (git-ignored): the AI providers' keys beside look-alikes.
+  {
+    const f = file('project/.env.ai', { origin: 'project', gitIgnored: true })
+    f.line('GROQ_API_KEY=', secret(make.groq(), 'groq-key', 'medium', 'GROQ_API_KEY'))
+    f.line('HF_TOKEN=', secret(make.huggingFace(), 'huggingface-token', 'medium', 'HF_TOKEN'))
+    f.text('HF_HOME=/data/hf_cache_directory_for_models_and_sets', 'HF_HUB_MODULE=hf_hub_download_with_retries_and_backoff')
+    f.line('XAI_API_KEY=', secret(make.xai(), 'xai-key', 'medium', 'XAI_API_KEY'))
+    f.line('OPENAI_API_KEY=', secret(make.openaiNamed(), 'openai-key', 'medium', 'OPENAI_API_KEY'))
+    f.text('SPINNER=sk-loading-spinner-with-a-rather-long-modifier-name-for-css')
+    f.text('GROQ_MODEL=llama-3.3-70b-versatile', 'OPENAI_API_KEY_PLACEHOLDER_NOTE=set-in-1password')
+  }
+
+  // ---- project/.env.services (committed): SaaS keys, rotated Slack tokens, STS, JWTs.
+  {
+    const f = file('project/.env.services', { origin: 'project', gitIgnored: false })
+    const ref = draw('abcdefghijklmnopqrstuvwxyz', 20)
+    f.line('SENDGRID_API_KEY=', secret(make.sendgrid(), 'sendgrid-key', 'high', 'SENDGRID_API_KEY'))
+    f.line('STRIPE_WEBHOOK_SECRET=', secret(make.stripeWebhook(), 'stripe-webhook-secret', 'high', 'STRIPE_WEBHOOK_SECRET'))
+    f.line('SUPABASE_URL=https://', ref, '.supabase.co')
+    f.line('SUPABASE_ANON_KEY=', make.jwt({ iss: 'supabase', ref, role: 'anon', iat: 1764000000, exp: 2079576000 }))
+    f.line('SUPABASE_SERVICE_ROLE_KEY=', secret(make.jwt({ iss: 'supabase', ref, role: 'service_role', iat: 1764000000, exp: 2079576000 }), 'supabase-service-role-key', 'high', 'SUPABASE_SERVICE_ROLE_KEY'))
+    f.line('TWILIO_API_KEY=', secret(make.twilioApiKey(), 'twilio-api-key', 'high', 'TWILIO_API_KEY'))
+    f.line('TWILIO_API_SECRET=', secret(draw(ALNUM, 32), 'twilio-api-key-secret', 'high', 'TWILIO_API_SECRET'))
+    f.line('SLACK_REFRESH_TOKEN=', secret(make.slackRefresh(), 'slack-token', 'high', 'SLACK_REFRESH_TOKEN'))
+    f.line('SLACK_USER_TOKEN=', secret(make.slackRotated(), 'slack-token', 'high', 'SLACK_USER_TOKEN'))
+    f.line('SLACK_WORKSPACE_TOKEN=', secret(make.slackWorkspace(), 'slack-token', 'high', 'SLACK_WORKSPACE_TOKEN'))
+    f.line('SLACK_LEGACY_TOKEN=', secret(make.slackLegacy(), 'slack-token', 'high', 'SLACK_LEGACY_TOKEN'))
+    f.line('AWS_ACCESS_KEY_ID=', secret(make.awsKeyId('ASIA'), 'aws-access-key-id', 'high', 'AWS_ACCESS_KEY_ID'))
+    f.line('AWS_SESSION_TOKEN=', secret(make.awsSession(), 'aws-session-token', 'high', 'AWS_SESSION_TOKEN'))
+    f.line('GH_INSTALLATION_TOKEN=', secret(make.githubInstallation(), 'github-token', 'high', 'GH_INSTALLATION_TOKEN'), '.')
+  }
+
+  // ---- project/.env.app (committed): generic secrets, and everything that only looks like one.
+  {
+    const f = file('project/.env.app', { origin: 'project', gitIgnored: false })
+    f.line('JWT_SECRET=', secret(make.generic(40), 'generic-secret', 'medium', 'JWT_SECRET'))
+    f.line('SESSION_SECRET="', secret(make.hex(64), 'generic-secret', 'medium', 'SESSION_SECRET'), '"')
+    f.line('APP_KEY=', secret(`base64:${make.base64Of(32)}`, 'generic-secret', 'medium', 'APP_KEY'))
+    f.line('SECRET_KEY_BASE=', secret(make.hex(128), 'generic-secret', 'medium', 'SECRET_KEY_BASE'))
+    f.line('DB_PASSWORD=', secret(make.generic(20), 'generic-secret', 'medium', 'DB_PASSWORD'))
+    f.line('MAILER_AUTH=', secret(make.generic(24), 'generic-secret', 'medium', 'MAILER_AUTH'))
+    f.line('PAYMENTS_PRIVATE_KEY=', secret(make.generic(44), 'generic-secret', 'medium', 'PAYMENTS_PRIVATE_KEY'))
+    f.text(
+      'JWT_SECRET_EXAMPLE=your-256-bit-secret',
+      'NEXTAUTH_SECRET=changeme-in-production',
+      'TOKEN_EXPIRY=3600',
+      'PASSWORD_MIN_LENGTH=12',
+      'SECRET_NAME=prod/database/password',
+      'API_KEY_HEADER=X-Api-Key',
+      'AUTH_PROVIDER=github',
+      'AUTH_TOKEN=${AUTH_TOKEN}',
+      'REFRESH_TOKEN=process.env.REFRESH_TOKEN',
+      'SMTP_PASSWORD=ENC[AES256_GCM,data:Tr8x2b1k9Q==,iv:1f7Xn3Z0,tag:9kQ3==,type:str]',
+      'MAIL_PASSWORD=encrypted:BDqv3k9Lw2bXn8Zr5Tt1Yh7Jc4Pm6Gd0Fs',
+      'API_TOKEN=xxxxxxxxxxxxxxxxxxxxxxxx',
+      'WEBHOOK_SECRET=################',
+      'STRIPE_KEY=sk_live_************************',
+      'DB_PASSWORD_LOCAL=postgres',
+      'ADMIN_PASSWORD=changeme',
+      'CSRF_TOKEN=csrf-token-from-cookie',
+      'PUSH_TOKEN_TTL=86400',
+      'SECRET_KEY=django-insecure-7x!k2#m9q@w4e8r1t6y3u0i5o',
+      'LOG_TOKENS=false',
+      'CACHE_KEY=user-profile-cache-v2',
+    )
+    f.line('PASSWORD_HASH=', make.hex(64))
+    f.line('SIGNING_KEY_ID=', make.uuid())
+  }
+
+  // ---- project/.npmrc (committed): registry tokens, literal and referenced.
+  {
+    const f = file('project/.npmrc', { origin: 'project', gitIgnored: false })
+    f.text('@acme:registry=https://npm.pkg.github.com', '//npm.pkg.github.com/:_authToken=${GITHUB_TOKEN}')
+    f.line('//registry.npmjs.org/:_authToken=', secret(make.npm(), 'npm-token', 'high', '_authToken'))
+    f.line('//registry.acme.internal/:_authToken=', secret(make.uuid(), 'npm-token', 'high', '_authToken'))
+    f.text('always-auth=true', 'fund=false')
+  }
+
+  // ---- home/.zshenv: default expansions, launchctl, placeholder passwords in URLs.
+  {
+    const f = file('home/.zshenv', { origin: 'shell-profile' })
+    f.line('export CLOUDFLARE_API_TOKEN="${CLOUDFLARE_API_TOKEN:-', secret(make.legacyToken(), 'cloudflare-legacy-token', 'critical', 'CLOUDFLARE_API_TOKEN'), '}"')
+    f.line(': ${CF_API_KEY:=', secret(make.legacyGlobalKey(37), 'cloudflare-legacy-global-key', 'high', 'CF_API_KEY'), '}')
+    f.text('export EDITOR="${EDITOR:-vim}"', 'export GITHUB_TOKEN="${GITHUB_TOKEN:-$(gh auth token)}"')
+    f.line('launchctl setenv GROQ_API_KEY ', secret(make.groq(), 'groq-key', 'critical', 'GROQ_API_KEY'))
+    f.text(
+      'export DATABASE_URL=postgres://app:mypassword@localhost:5432/app',
+      'export REDIS_URL=redis://:changeme@127.0.0.1:6379/0',
+      'export MONGO_URL=mongodb://root:pass@db.example.com:27017/app',
+      'export AMQP_URL=amqp://guest:guest@rabbitmq:5672',
+      'export MINIO_URL=http://minioadmin:minioadmin@minio.local:9000',
+      'export STAGING_DB=postgres://app:********@db.staging.acme.io/app',
+    )
+    f.line('export PROD_DB=postgres://app:', secret(make.password(), 'url-password', 'critical', 'PROD_DB'), '@db.prod.acme.io:5432/app')
+  }
+
+  // ---- home/.config/powershell/Microsoft.PowerShell_profile.ps1 (pwsh on Linux/macOS, UTF-8).
+  {
+    const f = file('home/.config/powershell/Microsoft.PowerShell_profile.ps1', { origin: 'shell-profile' })
+    f.line("[System.Environment]::SetEnvironmentVariable('CF_API_TOKEN', '", secret(make.legacyToken(), 'cloudflare-legacy-token', 'critical', 'CF_API_TOKEN'), "', 'Machine')")
+    f.line('Set-Item -Path Env:HF_TOKEN -Value "', secret(make.huggingFace(), 'huggingface-token', 'critical', 'HF_TOKEN'), '"')
+    f.line('$Env:XAI_API_KEY = "', secret(make.xai(), 'xai-key', 'critical', 'XAI_API_KEY'), '"')
+    f.text('[Environment]::SetEnvironmentVariable("PATH", "$env:PATH;C:\\\\tools", "User")', '$env:CLOUDFLARE_API_TOKEN = (Get-Secret -Name cf -AsPlainText)')
+  }
+
+  // ---- home/.netrc: machine/login/password pairs.
+  {
+    const f = file('home/.netrc', { origin: 'shell-profile' })
+    f.line('machine api.heroku.com login deploy@acme.io password ', secret(make.uuid(), 'generic-secret', 'medium', 'password'))
+    f.text('machine localhost login admin password password', 'machine git.acme.io')
+    f.line('  login deploy', '')
+    f.line('  password ', secret(make.generic(24), 'generic-secret', 'medium', 'password'))
+  }
+
+  // ---- project/Dockerfile (committed): ENV in both forms, ARG without a value.
+  {
+    const f = file('project/Dockerfile', { origin: 'project', gitIgnored: false })
+    f.text('FROM node:20-slim', 'ARG NPM_TOKEN', 'ENV NODE_ENV=production')
+    f.line('ENV SESSION_SECRET ', secret(make.generic(36), 'generic-secret', 'medium', 'SESSION_SECRET'))
+    f.line('ENV STRIPE_WEBHOOK_SECRET=', secret(make.stripeWebhook(), 'stripe-webhook-secret', 'high', 'STRIPE_WEBHOOK_SECRET'), ' PORT=8080')
+    f.text('RUN --mount=type=secret,id=npm,env=NPM_TOKEN npm ci')
   }
 
   const files = new Map<string, Uint8Array>()

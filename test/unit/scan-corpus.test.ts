@@ -101,7 +101,7 @@ describe('secret scanner on the labelled corpus', () => {
     for (const path of paths) {
       const { bytes, result } = results.get(path)!
       const json = JSON.stringify(result)
-      const text = new TextDecoder(path.endsWith('.ps1') ? 'utf-16le' : 'utf-8').decode(bytes)
+      const text = new TextDecoder(bytes[0] === 0xff && bytes[1] === 0xfe ? 'utf-16le' : 'utf-8').decode(bytes)
       const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/)
       for (const finding of result.findings) {
         expect(FindingSchema.safeParse(finding).success).toBe(true)

@@ -23,7 +23,7 @@ function draw(alphabet: string, length: number): string {
     let out = ''
     for (let i = 0; i < length; i++) out += alphabet[Math.floor(random() * alphabet.length)]
     const hasRun = /(.)\1\1/.test(out) || [...out].some((_, i) => i > 2 && out.charCodeAt(i) === out.charCodeAt(i - 1) + 1 && out.charCodeAt(i - 1) === out.charCodeAt(i - 2) + 1)
-    const classesOk = !alphabet.includes('a') || !alphabet.includes('A') || (/[a-z]/.test(out) && /[A-Z]/.test(out) && /[0-9]/.test(out))
+    const classesOk = !alphabet.includes('a') || !alphabet.includes('A') || !alphabet.includes('0') || (/[a-z]/.test(out) && /[A-Z]/.test(out) && /[0-9]/.test(out))
     if (!hasRun && classesOk) return out
   }
 }
@@ -39,6 +39,21 @@ function crc32(text: string): string {
 
 function cloudflareToken(prefix: 'cfut_' | 'cfat_' | 'cfk_', body = draw(ALNUM, 40)): string {
   return prefix + body + crc32(prefix + body)
+}
+
+function base64url(text: string): string {
+  return Buffer.from(text).toString('base64url')
+}
+
+/** A cloudflared tunnel token: base64 of {"a": account tag, "t": tunnel id, "s": secret}. */
+function tunnelToken(): string {
+  const uuid = `${draw(HEX, 8)}-${draw(HEX, 4)}-4${draw(HEX, 3)}-a${draw(HEX, 3)}-${draw(HEX, 12)}`
+  return Buffer.from(JSON.stringify({ a: draw(HEX, 32), t: uuid, s: Buffer.from(draw(ALNUM, 32)).toString('base64') })).toString('base64')
+}
+
+/** An HS256-shaped JWT with the given claims and a made-up signature. */
+function jwt(claims: Record<string, unknown>): string {
+  return `${base64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }))}.${base64url(JSON.stringify(claims))}.${draw(`${ALNUM}_-`, 43)}`
 }
 
 /** One example of every kind, with the name that gives prefix-less kinds their context. */
@@ -66,6 +81,20 @@ const EXAMPLES: Record<SecretKind, { value: string; name: string }> = {
   'slack-webhook': { value: `https://hooks.slack.com/services/T${draw('ABCDEFGHJKMNPQRSTVWXYZ', 10)}/B${draw('ABCDEFGHJKMNPQRSTVWXYZ', 10)}/${draw(ALNUM, 24)}`, name: 'SLACK_WEBHOOK_URL' },
   'private-key': { value: '', name: 'PRIVATE_KEY' },
   'url-password': { value: draw(ALNUM, 16), name: 'DATABASE_URL' },
+  'cloudflare-access-client-secret': { value: draw(HEX, 64), name: 'CF_ACCESS_CLIENT_SECRET' },
+  'cloudflare-turnstile-secret': { value: `0x4AAAAAAA${draw(`${ALNUM}_-`, 25)}`, name: 'TURNSTILE_SECRET_KEY' },
+  'cloudflare-r2-secret-key': { value: draw(HEX, 64), name: 'R2_SECRET_ACCESS_KEY' },
+  'cloudflare-tunnel-token': { value: tunnelToken(), name: 'TUNNEL_TOKEN' },
+  'groq-key': { value: `gsk_${draw(ALNUM, 52)}`, name: 'GROQ_API_KEY' },
+  'huggingface-token': { value: `hf_${draw('ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz', 34)}`, name: 'HF_TOKEN' },
+  'xai-key': { value: `xai-${draw(ALNUM, 80)}`, name: 'XAI_API_KEY' },
+  'npm-token': { value: `npm_${draw(ALNUM, 36)}`, name: 'NPM_TOKEN' },
+  'sendgrid-key': { value: `SG.${draw(`${ALNUM}_-`, 22)}.${draw(`${ALNUM}_-`, 43)}`, name: 'SENDGRID_API_KEY' },
+  'stripe-webhook-secret': { value: `whsec_${draw(ALNUM, 32)}`, name: 'STRIPE_WEBHOOK_SECRET' },
+  'supabase-service-role-key': { value: jwt({ iss: 'supabase', ref: draw('abcdefghijklmnopqrstuvwxyz', 20), role: 'service_role', iat: 1764000000, exp: 2079576000 }), name: 'SUPABASE_SERVICE_ROLE_KEY' },
+  'twilio-api-key-secret': { value: draw(ALNUM, 32), name: 'TWILIO_API_SECRET' },
+  'aws-session-token': { value: `IQoJb3JpZ2luX2VjE${draw(`${ALNUM}+/`, 300)}`, name: 'AWS_SESSION_TOKEN' },
+  'generic-secret': { value: draw(`${ALNUM}!@%^&*-_`, 28), name: 'SESSION_SECRET' },
 }
 
 const CF = EXAMPLES['cloudflare-user-token'].value
@@ -114,6 +143,12 @@ describe('scanText: shell assignment forms', () => {
     ['PowerShell $env:', `$env:CLOUDFLARE_API_TOKEN = "${CF}"`, { variable: 'CLOUDFLARE_API_TOKEN', exported: true }],
     ['after then', `if true; then export CLOUDFLARE_API_TOKEN=${CF}; fi`, { variable: 'CLOUDFLARE_API_TOKEN', exported: true }],
     ['ANSI-C quoting', `export CLOUDFLARE_API_TOKEN=$'${CF}'`, { variable: 'CLOUDFLARE_API_TOKEN', exported: true }],
+    ['PowerShell SetEnvironmentVariable', `[Environment]::SetEnvironmentVariable("CLOUDFLARE_API_TOKEN", "${CF}", "User")`, { variable: 'CLOUDFLARE_API_TOKEN', exported: true }],
+    ['PowerShell Set-Item Env:', `Set-Item Env:CLOUDFLARE_API_TOKEN '${CF}'`, { variable: 'CLOUDFLARE_API_TOKEN', exported: true }],
+    ['Windows setx', `setx CLOUDFLARE_API_TOKEN "${CF}"`, { variable: 'CLOUDFLARE_API_TOKEN', exported: true }],
+    ['macOS launchctl setenv', `launchctl setenv CLOUDFLARE_API_TOKEN ${CF}`, { variable: 'CLOUDFLARE_API_TOKEN', exported: true }],
+    ['default expansion :-', `export CLOUDFLARE_API_TOKEN="\${CLOUDFLARE_API_TOKEN:-${CF}}"`, { variable: 'CLOUDFLARE_API_TOKEN', exported: true }],
+    ['default assignment :=', `: \${CLOUDFLARE_API_TOKEN:=${CF}}`, { variable: 'CLOUDFLARE_API_TOKEN', exported: false }],
   ]
   it.each(cases)('%s', (_name, text, expected) => {
     const finding = only(text)
@@ -203,10 +238,15 @@ describe('scanText: YAML, TOML and JSON', () => {
     expect(only(text, yaml)).toMatchObject({ column: columnOf(text, CF), variable, severity: 'high', commented: false })
   })
 
-  it('YAML: a name gives a prefix-less token its kind; a parent key does not', () => {
+  it('YAML: a name or a parent key gives a prefix-less token its kind', () => {
     const legacy = EXAMPLES['cloudflare-legacy-token'].value
     expect(only(`cloudflare:\n  cf_api_token: ${legacy}`, yaml, legacy)).toMatchObject({ line: 2, kind: 'cloudflare-legacy-token' })
-    expect(scan(`cloudflare:\n  api_token: ${legacy}`, yaml)).toEqual([])
+    expect(only(`cloudflare:\n  api_token: ${legacy}`, yaml, legacy)).toMatchObject({ line: 2, kind: 'cloudflare-legacy-token', variable: 'api_token' })
+    expect(only(`deploy:\n  cloudflare:\n    # the token\n\n    api_token: "${legacy}"`, yaml, legacy)).toMatchObject({ line: 5, kind: 'cloudflare-legacy-token' })
+    // A sibling that closed the cloudflare block gives no context: the value is only a generic secret.
+    expect(only(`cloudflare:\n  zone: x\ngithub:\n  api_token: ${legacy}`, yaml, legacy)).toMatchObject({ line: 4, kind: 'generic-secret' })
+    // Under a key that is not a secret name, a parent says nothing.
+    expect(scan(`cloudflare:\n  build_commit: ${draw(HEX, 40)}\n  zone: ${legacy}`, yaml)).toEqual([])
   })
 
   const toml: ScanContext = { file: 'worker/wrangler.toml', origin: 'project' }
@@ -300,11 +340,15 @@ describe('scanText: URLs and HTTP headers', () => {
 })
 
 describe('scanText: every kind', () => {
-  const prefixless = new Set<SecretKind>(['cloudflare-legacy-token', 'cloudflare-legacy-global-key', 'aws-secret-access-key', 'twilio-auth-token'])
+  const prefixless = new Set<SecretKind>([
+    'cloudflare-legacy-token', 'cloudflare-legacy-global-key', 'aws-secret-access-key', 'twilio-auth-token',
+    'cloudflare-access-client-secret', 'cloudflare-r2-secret-key', 'twilio-api-key-secret', 'generic-secret',
+  ])
   it.each(SECRET_KINDS.filter((kind) => kind !== 'private-key' && kind !== 'url-password'))('%s', (kind) => {
     const { value, name } = EXAMPLES[kind]
     const text = `export ${name}="${value}"`
-    expect(only(text, PROFILE, value)).toMatchObject({ kind, variable: name, column: columnOf(text, value), severity: 'critical' })
+    // A generic secret is known only by its name, so it is one step below a recognised format.
+    expect(only(text, PROFILE, value)).toMatchObject({ kind, variable: name, column: columnOf(text, value), severity: kind === 'generic-secret' ? 'high' : 'critical' })
     if (!prefixless.has(kind)) {
       // Prefixed tokens need no name: bare in a command, in prose, in JSON.
       const bare = `run --with ${value} now`
@@ -402,11 +446,36 @@ describe('scanText: not secrets', () => {
     ['URL password from a variable', 'DATABASE_URL=postgres://app:${PGPASSWORD}@db/app'],
     ['documentation-style URL passwords', "new Keyv('redis://user:pass@localhost:6379'); new URL('https://abc:xyz@example.com'); 'uri://foo:bar@x'"],
     ['URL with a user and no password', `SENTRY_DSN=https://${draw(HEX, 32)}@o450000.ingest.sentry.io/5500000`],
-    ['prefix-less value without context', `export SESSION_SECRET=${legacy}`],
-    ['Cloudflare name without a secret word', `export CLOUDFLARE_DEPLOY_COMMIT=${draw(HEX, 40)}`],
+    ['prefix-less value without context', `export SOME_VALUE=${legacy}`],
+    ['default expansion of a variable', 'export CLOUDFLARE_API_TOKEN="${CLOUDFLARE_API_TOKEN:-$(cat ~/.cf)}"'],
+    ['SetEnvironmentVariable from a variable', '[Environment]::SetEnvironmentVariable("CLOUDFLARE_API_TOKEN", $token, "User")'],
+    ['placeholder password in a URL on localhost', 'DATABASE_URL=postgres://app:mypassword@localhost:5432/app'],
+    ['default password of a compose service', 'AMQP_URL=amqp://admin:rabbitmq@rabbitmq:5672'],
+    ['placeholder password on an example host', 'MONGO_URL=mongodb://root:changeme@db.example.com/app'],
+    ['masked URL password', 'DATABASE_URL=postgres://app:********@db.acme.io/app'],
+    ['masked token', 'export STRIPE_SECRET_KEY=sk_live_************************'],
+    ['x-run token', 'export GITHUB_TOKEN=ghp_xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'],
+    ['hash-run secret', 'API_SECRET="################################"'],
+    ['x-run generic secret', 'JWT_SECRET=xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx'],
+    ['Turnstile test secret', 'TURNSTILE_SECRET_KEY=1x0000000000000000000000000000000AA'],
+    ['Supabase anon key', `SUPABASE_KEY=${jwt({ iss: 'supabase', role: 'anon', iat: 1764000000 })}`],
+    ['code reading a secret', 'api_token = os.environ.get("API_TOKEN") or settings.API_TOKEN'],
+    ['a property path', 'password: config.database.password'],
+    ['sops-encrypted value', 'DB_PASSWORD=ENC[AES256_GCM,data:Tr8x2b1k9Q==,iv:1f7Xn3Z0,type:str]'],
   ])('%s', (_name, text) => {
     expect(scan(text)).toEqual([])
     expect(scan(text, { file: 'x.yaml', origin: 'project' })).toEqual([])
+  })
+
+  it.each([
+    ['a real password on a real host', `DATABASE_URL=postgres://app:${draw(ALNUM, 16)}@db.acme.io/app`, 'url-password'],
+    ['a weak password on a real host is still reported', 'DATABASE_URL=postgres://app:rabbitmq@db.acme.io/app', 'url-password'],
+    ['a service-role JWT', `SUPABASE_KEY=${jwt({ iss: 'supabase', role: 'service_role', iat: 1764000000 })}`, 'supabase-service-role-key'],
+    ['an npmrc token as a UUID', `//registry.example.org/:_authToken=${draw(HEX, 8)}-${draw(HEX, 4)}-4${draw(HEX, 3)}-a${draw(HEX, 3)}-${draw(HEX, 12)}`, 'npm-token'],
+    ['a netrc password', `machine api.acme.io login me password ${draw(ALNUM, 20)}`, 'generic-secret'],
+  ])('still reports %s', (_name, text, kind) => {
+    const findings = scan(text, PROJECT)
+    expect(findings.map((finding) => finding.kind)).toEqual([kind])
   })
 
   it('still reports a server secret put in a public variable: it ships to every browser', () => {

@@ -9,7 +9,7 @@ const MB = 1024 * 1024
 /** Generous: a linear pass over 1 MB takes a few milliseconds; catastrophic backtracking takes minutes. */
 const ONE_MB_BUDGET_MS = 2000
 const PROFILE: ScanContext = { file: '.bashrc', origin: 'shell-profile' }
-const FILES_BY_SYNTAX: Record<Syntax, string> = { shell: '.bashrc', json: 'wrangler.jsonc', yaml: 'compose.yaml', toml: 'wrangler.toml' }
+const FILES_BY_SYNTAX: Record<Syntax, string> = { shell: '.bashrc', json: 'wrangler.jsonc', yaml: 'compose.yaml', toml: 'wrangler.toml', netrc: '.netrc' }
 
 // Fake secrets with the right shapes (never real ones).
 const CF_TOKEN = 'cfut_Qh7vL2mX9rT4wK8zN3bF6yD1cJ5gP0sVaRt2Lm8x3f9a1c7e'

@@ -5,14 +5,15 @@
 // candidate secret, so clarity wins over speed here.
 
 /** The grammar a file's lines are read with, chosen from its name. */
-export type Syntax = 'shell' | 'yaml' | 'toml' | 'json'
+export type Syntax = 'shell' | 'yaml' | 'toml' | 'json' | 'netrc'
 
-/** The syntax for a file name: JSON(C) and TOML and YAML by extension, everything else (profiles, .env, scripts, fish, csh) as shell. */
+/** The syntax for a file name: JSON(C), TOML and YAML by extension, `.netrc`, everything else (profiles, .env, .npmrc, scripts, fish, csh, PowerShell, Dockerfiles) as shell. */
 export function syntaxForFile(file: string): Syntax {
   const lower = file.toLowerCase()
   if (lower.endsWith('.json') || lower.endsWith('.jsonc') || lower.endsWith('.json5')) return 'json'
   if (lower.endsWith('.toml')) return 'toml'
   if (lower.endsWith('.yml') || lower.endsWith('.yaml')) return 'yaml'
+  if (lower.endsWith('.netrc') || lower.endsWith('_netrc')) return 'netrc'
   return 'shell'
 }
 
@@ -71,6 +72,22 @@ const STATEMENT_LEADERS = new Set(['then', 'do', 'else', '{', '(', '!', 'time', 
 const DECLARE_COMMANDS = new Set(['declare', 'typeset', 'local', 'readonly'])
 // `Authorization: Bearer <token>`: the scheme word is not the secret.
 const AUTH_SCHEMES = new Set(['Bearer', 'bearer', 'BEARER', 'Token', 'token'])
+
+// `${NAME:-` / `${NAME:=` / `${NAME-` / `${NAME=` (group 1: NAME); the default follows.
+const DEFAULT_EXPANSION = /\$\{([A-Za-z_][A-Za-z0-9_]*):?[-=]/y
+// PowerShell: [Environment]::SetEnvironmentVariable('NAME', 'value', …) — group 1: NAME, group 2: the value's quote.
+const SET_ENVIRONMENT_VARIABLE = /\[(?:System\.)?Environment\]::SetEnvironmentVariable\(\s*["']([A-Za-z_][A-Za-z0-9_]*)["']\s*,\s*(["'])/gi
+// PowerShell: Set-Item / New-Item [-Path] Env:NAME [-Value] value — group 2: an optional quote.
+const SET_ITEM_ENV = /\b(?:Set|New)-Item\s+(?:-Path\s+)?["']?Env:([A-Za-z_][A-Za-z0-9_]*)["']?\s+(?:-Value\s+)?(["']?)/gi
+// .npmrc: //registry.example/:_authToken=value (and _auth, _password).
+const NPMRC_CREDENTIAL = /:(_authToken|_auth|_password)=/
+
+/** Index of the first blank at or after `from`, or the line's end. */
+function skipToBlank(line: string, from: number): number {
+  let i = from
+  while (i < line.length && !isBlank(line.charCodeAt(i))) i++
+  return i
+}
 
 /** A word's extent in the line; a separator (`;`, `&&`, `|`, a comment marker) has start -1. */
 interface Word {
@@ -220,6 +237,8 @@ class LineReader {
   bindSpan(name: string, start: number, end: number, exported: boolean, depth: number): void {
     const line = this.line
     const span = unquotedSpan(line, start, end, this.syntax)
+    // `X=${X:-literal}`: the literal is the value, for X and for the variable it defaults.
+    if (this.bindDefaultExpansion(span.start, span.end, exported, name)) return
     let valueStart = span.start
     // "Bearer <token>" as one quoted value: the token is what follows the scheme.
     for (const scheme of AUTH_SCHEMES) {
@@ -230,6 +249,42 @@ class LineReader {
     }
     this.bindings.push({ name, valueStart, valueEnd: span.end, exported, setsVariable: this.settingVariables && depth === 0 })
     if (span.quoted) this.readNested(span.start, span.end, depth)
+  }
+
+  /**
+   * `${NAME:-literal}`, `${NAME:=literal}` (and without the colon) at `line[start, end)`: binds the
+   * literal to NAME and, when given, to the variable being assigned. False when it is not one or
+   * its default is itself an expansion.
+   */
+  bindDefaultExpansion(start: number, end: number, exported: boolean, outerName?: string): boolean {
+    const line = this.line
+    if (!line.startsWith('${', start)) return false
+    DEFAULT_EXPANSION.lastIndex = start
+    const match = DEFAULT_EXPANSION.exec(line)
+    if (match === null || match.index + match[0].length > end) return false
+    const valueStart = match.index + match[0].length
+    const close = skipPast(line, valueStart, end, CLOSE_BRACE)
+    const valueEnd = line.charCodeAt(close - 1) === CLOSE_BRACE ? close - 1 : close
+    if (valueEnd <= valueStart || line.charCodeAt(valueStart) === DOLLAR) return false
+    const settingVariable = this.settingVariables
+    this.bindings.push({ name: match[1] as string, valueStart, valueEnd, exported, setsVariable: false })
+    if (outerName !== undefined && outerName !== match[1]) this.bindings.push({ name: outerName, valueStart, valueEnd, exported, setsVariable: settingVariable })
+    return true
+  }
+
+  /** `[Environment]::SetEnvironmentVariable("X", "v", "User")` and `Set-Item Env:X "v"` anywhere in the line: persistent, so exported. */
+  readPowerShellEnvironment(): void {
+    const line = this.line
+    if (!line.includes('nvironment') && !/env:/i.test(line)) return
+    for (const pattern of [SET_ENVIRONMENT_VARIABLE, SET_ITEM_ENV]) {
+      pattern.lastIndex = 0
+      for (let match = pattern.exec(line); match !== null; match = pattern.exec(line)) {
+        const quote = (match[2] ?? '').charCodeAt(0)
+        const valueStart = match.index + match[0].length
+        const valueEnd = Number.isNaN(quote) ? skipToBlank(line, valueStart) : skipQuoted(line, valueStart, line.length, quote) - 1
+        if (valueEnd > valueStart) this.bindings.push({ name: match[1] as string, valueStart, valueEnd, exported: true, setsVariable: false })
+      }
+    }
   }
 
   /** A quoted string holding more than one word, or `NAME=value`, is read again as a line of its own. */
@@ -308,9 +363,22 @@ class LineReader {
           mode = 'set'
           continue
         }
-        if (raw === 'setenv') {
+        // csh `setenv`, Windows `setx` (persistent), macOS `launchctl setenv` (every GUI app): NAME value.
+        if (raw === 'setenv' || raw === 'setx') {
           mode = 'setenv'
           exported = true
+          continue
+        }
+        const next = words[k + 1]
+        if (raw === 'launchctl' && next !== undefined && next.start >= 0 && line.slice(next.start, next.end) === 'setenv') {
+          mode = 'setenv'
+          exported = true
+          k++
+          continue
+        }
+        // Dockerfile `ENV NAME=value …`, `ENV NAME value`, `ARG NAME=value`.
+        if ((raw === 'ENV' || raw === 'ARG') && next !== undefined && next.start >= 0) {
+          mode = line.slice(next.start, next.end).includes('=') ? 'declare' : 'setenv'
           continue
         }
       }
@@ -387,6 +455,13 @@ class LineReader {
     }
     const consumed = this.readAssignmentWord(words, k, false, depth)
     if (consumed >= 0) return consumed
+    // `: ${NAME:=literal}` sets NAME to the literal when unset.
+    if (first === DOLLAR && this.bindDefaultExpansion(word.start, word.end, false)) return 0
+    const npmrc = NPMRC_CREDENTIAL.exec(raw)
+    if (npmrc !== null) {
+      this.bindSpan(npmrc[1] as string, word.start + npmrc.index + npmrc[0].length, word.end, false, depth)
+      return 0
+    }
     if ((raw === '=' || raw === ':') && k > 0) {
       const previous = words[k - 1] as Word
       if (previous.start < 0) return 0
@@ -454,16 +529,32 @@ function readJsonLine(line: string, reader: LineReader): number {
   return commentStart
 }
 
+/** `.netrc`: `machine HOST login USER password SECRET`, pairs of words on one or many lines; binds each password. */
+function readNetrcLine(line: string, reader: LineReader): number {
+  const { words, commentStart } = lexWords(line, 0, line.length, 'netrc', true)
+  for (let k = 0; k + 1 < words.length; k++) {
+    const word = words[k] as Word
+    const value = words[k + 1] as Word
+    if (word.start < 0 || value.start < 0) continue
+    const raw = line.slice(word.start, word.end)
+    if (raw === 'password' || raw === 'passwd') reader.bindSpan('password', value.start, value.end, false, 0)
+  }
+  return commentStart
+}
+
 /** The bindings, comment start and bare exports of one line (without its line terminator). */
 export function parseLine(line: string, syntax: Syntax): LineStructure {
   const reader = new LineReader(line, syntax)
   let commentStart: number
   if (syntax === 'json') {
     commentStart = readJsonLine(line, reader)
+  } else if (syntax === 'netrc' || (syntax === 'shell' && /^\s*machine\s/.test(line))) {
+    commentStart = readNetrcLine(line, reader)
   } else {
     const lexed = lexWords(line, 0, line.length, syntax, true)
     commentStart = lexed.commentStart
     reader.readWords(lexed.words, commentStart, 0)
+    if (syntax === 'shell') reader.readPowerShellEnvironment()
   }
   return { bindings: reader.bindings, commentStart, exportedNames: reader.exportedNames }
 }

@@ -23,7 +23,8 @@
 // - Placeholders, references (`$VAR`, `$(cmd)`, `op://…`) and documentation samples are dropped.
 // - Never stores the secret: a finding carries kind, place and `fingerprint()`.
 // - Severity (see `severityOf`): commented → low; shell profile → critical when exported (also by a
-//   later bare `export X`), else high; project file → high, or medium when git ignores it.
+//   later bare `export X`), else high; project file → high, or medium when git ignores it. A
+//   generic secret (a secret-named key, no known format) is one step lower.
 // - Columns count UTF-16 code units (as JavaScript and most editors do). Lines end at \n; a \r
 //   before it is dropped; a lone \r (classic Mac) does not end a line.
 // - Bytes (`scanBytes`): over the cap or binary (NUL or >10% control bytes in the first 8 KiB) →
@@ -35,27 +36,43 @@ import { fingerprint } from '../fingerprint'
 import type { Finding, ScanContext, ScanResult } from './finding'
 import type { SecretKind, Severity } from './kinds'
 import { parseLine, syntaxForFile, type Binding, type Syntax } from './line-structure'
-import { FooterFinder, TOKEN_PREFIX_SOURCE, URL_CREDENTIALS_SOURCE, findUrlPasswords, matchPrivateKeyAt, matchSlackWebhookAt, matchTokenAt } from './tokens'
-import { isPlaceholder, isReference, kindFromName, nameSaysPublic } from './values'
+import { FooterFinder, TOKEN_ANCHORED_SOURCE, TOKEN_PREFIX_SOURCE, URL_CREDENTIALS_SOURCE, findUrlPasswords, matchPrivateKeyAt, matchSlackWebhookAt, matchTokenAt } from './tokens'
+import { isPlaceholder, isReference, isWeakPassword, kindFromName, nameSaysPublic, type NameHints } from './values'
 
 const SLACK_HOST = 'hooks.slack.com/'
 const PRIVATE_KEY_HEADER = '-----BEGIN '
-// Words a name needs before a prefix-less value can be a secret (see kindFromName).
-const CONTEXT_WORD_SOURCE =
-  '[Cc](?:loudflare|LOUDFLARE|[Ff][_-])|CF(?:API|TOKEN|KEY)|cf[A-Z]|[Xx]-(?:[Aa]uth-[Kk]ey|AUTH-KEY)|[Tt](?:wilio|WILIO)|[Aa](?:ws|WS)|(?:SECRET|secret)_(?:ACCESS|access)'
-// Group 1: a token prefix; group 2: a context word; otherwise (groups 3–4): URL credentials.
-const CANDIDATE = new RegExp(`(${TOKEN_PREFIX_SOURCE}|hooks\\.slack\\.com\\/|-----BEGIN )|(${CONTEXT_WORD_SOURCE})|${URL_CREDENTIALS_SOURCE}`, 'g')
+// The first pass: separate regexes, each anchored on something rare so the engine skips quickly
+// through ordinary text (one alternation of everything would try every alternative everywhere).
+// - SHAPE_CANDIDATE: a vendor prefix, the Slack webhook host or a private-key header.
+const SHAPE_CANDIDATE = new RegExp(TOKEN_ANCHORED_SOURCE, 'g')
+// - NAME_CANDIDATE: an `=` or `:` right after a name ending in a secret or vendor word (TOKEN,
+//   SECRET, PASSWORD, KEY, AUTH, CREDENTIALS, Authorization, CLOUDFLARE…; up to two short
+//   `_PROD`-style suffixes allowed): where generic secrets, `.npmrc`'s _authToken and the
+//   prefix-less formats (CF_API_TOKEN, X-Auth-Key, AWS_SECRET_ACCESS_KEY) are bound.
+const NAME_CANDIDATE =
+  /[=:](?<=(?:secrets?|token|passw(?:or)?d|pwd|passphrase|auth|credentials?|key|authorization|cloudflare)(?:_[A-Za-z0-9]{1,10}){0,2}["']?[ \t]{0,3}[=:])/gi
+// - STATEMENT_CANDIDATE: a line that binds a name to a value without `=` or `:` after it: fish
+//   `set`, csh `setenv`, `setx`, `launchctl setenv`, Dockerfile `ENV`, PowerShell `Set-Item` and
+//   `[Environment]::SetEnvironmentVariable(…)`, `.netrc`'s `machine`/`login`/`password`.
+//   Anchored on the newline before it.
+const STATEMENT_CANDIDATE =
+  /(?:^|\n)[ \t]*(?:set(?:env|x)?|ENV|passw(?:or)?d|machine|login|(?:Set|New)-Item|launchctl|\[(?:System\.)?Environment\]::)[ \tS]/g
+// - URL_CANDIDATE: `://user:password@`, anchored on its literal `://`.
+const URL_CANDIDATE = new RegExp(URL_CREDENTIALS_SOURCE, 'g')
 const TOKEN_IN_LINE = new RegExp(`${TOKEN_PREFIX_SOURCE}|hooks\\.slack\\.com\\/|-----BEGIN `, 'g')
-// A value a name could make a secret: 32 to 45 characters of [A-Za-z0-9_+/-] standing alone.
-const CONTEXT_VALUE_SHAPE = /(?:^|[^A-Za-z0-9_+/-])[A-Za-z0-9_+/-]{32,45}(?![A-Za-z0-9_+/-])/
+// A value a name could make a secret: after `=`, `:` or a blank (and an optional quote or auth
+// scheme), 8 or more characters a generator uses. Most lines that merely mention a token fail it.
+const CONTEXT_VALUE_SHAPE = /[=:\s]\s*["'`]?(?:Bearer\s+|Token\s+)?[A-Za-z0-9_+/=.~!@%^&*:;,?#-]{8}/
 const QUERY_PARAMETER = /[?&]([A-Za-z_][A-Za-z0-9_.-]{0,63})=([^&\s"'#]{1,512})/g
 const CLOUDFLARE_WORD = /cloudflare/i
 const EXPORT_WORD = /\b(?:export|declare|typeset|setenv)\b/g
 // Passwords that only ever appear in examples and local development defaults.
-const DUMMY_PASSWORDS = new Set(['password', 'passwd', 'secret', 'changeme', 'pass123', 'password123', 'example'])
+const DUMMY_PASSWORDS = new Set(['password', 'passwd', 'secret', 'changeme', 'pass123', 'password123', 'example', 'mypassword', 'yourpassword'])
 // Documentation writes `user:pass@`, `abc:xyz@`, `u:pw@`, `foo:bar@`; a password worth stealing is longer.
 const MIN_URL_PASSWORD_LENGTH = 6
 const CR = 13
+/** Longest value a name alone can make a secret (AWS session tokens reach a few KB). */
+const MAX_NAMED_VALUE_LENGTH = 4096
 
 /** A secret located on one line before it becomes a finding. */
 interface Hit {
@@ -72,6 +89,14 @@ export function severityOf(ctx: ScanContext, commented: boolean, exported: boole
   if (commented) return 'low'
   if (ctx.origin === 'shell-profile') return exported ? 'critical' : 'high'
   return ctx.gitIgnored === true ? 'medium' : 'high'
+}
+
+const ONE_STEP_LOWER: Readonly<Record<Severity, Severity>> = { critical: 'high', high: 'medium', medium: 'low', low: 'low' }
+
+/** `severityOf`, one step lower for a generic secret: its name, not its format, says it is one. */
+function severityOfKind(kind: SecretKind, ctx: ScanContext, commented: boolean, exported: boolean): Severity {
+  const severity = severityOf(ctx, commented, exported)
+  return kind === 'generic-secret' ? ONE_STEP_LOWER[severity] : severity
 }
 
 /**
@@ -141,6 +166,9 @@ class TextScanner {
   // Lines are counted only up to where findings are: countedLines newlines lie before countedTo.
   private countedTo = 0
   private countedLines = 0
+  // The last line tested by lineHoldsValue, and its answer.
+  private shapeCheckedLine = -1
+  private lineHasShape = false
 
   constructor(
     private readonly text: string,
@@ -151,45 +179,67 @@ class TextScanner {
   }
 
   run(): Finding[] {
-    const text = this.text
-    const candidates = CANDIDATE
-    candidates.lastIndex = 0
-    let lineStart = 0
-    let lineEnd = -1
-    let shapeCheckedLine = -1
-    let lineHasShape = false
-    for (let match = candidates.exec(text); match !== null; match = candidates.exec(text)) {
-      const at = match.index
-      if (at >= lineEnd) {
-        lineStart = at === 0 ? 0 : text.lastIndexOf('\n', at - 1) + 1
-        lineEnd = text.indexOf('\n', at)
-        if (lineEnd === -1) lineEnd = text.length
-      }
-      let worthParsing: boolean
-      const prefix = match[1]
-      if (prefix !== undefined) {
-        worthParsing = this.tokenStartsAt(at, prefix)
-      } else if (match[2] !== undefined) {
-        if (shapeCheckedLine !== lineStart) {
-          shapeCheckedLine = lineStart
-          lineHasShape = CONTEXT_VALUE_SHAPE.test(text.slice(lineStart, lineEnd))
-        }
-        worthParsing = lineHasShape
-      } else {
-        worthParsing = true
-      }
-      if (!worthParsing) continue
-      candidates.lastIndex = Math.max(this.scanLine(lineStart, lineEnd), lineEnd + 1)
-      lineEnd = -1
+    const lineStarts: number[] = []
+    this.collectLines(SHAPE_CANDIDATE, lineStarts, (match, at) => this.tokenStartsAt(at - (match[1] ?? match[2] ?? match[3] ?? '').length))
+    this.collectLines(NAME_CANDIDATE, lineStarts, (_match, _at, lineStart, lineEnd) => this.lineHoldsValue(lineStart, lineEnd))
+    this.collectLines(STATEMENT_CANDIDATE, lineStarts, (_match, _at, lineStart, lineEnd) => this.lineHoldsValue(lineStart, lineEnd))
+    this.collectLines(URL_CANDIDATE, lineStarts, () => true)
+    // Lines in text order, each once; a private key's own lines are skipped (scanLine's resume).
+    lineStarts.sort((a, b) => a - b)
+    let resume = 0
+    for (let i = 0; i < lineStarts.length; i++) {
+      const lineStart = lineStarts[i] as number
+      if (lineStart < resume || (i > 0 && lineStart === lineStarts[i - 1])) continue
+      let lineEnd = this.text.indexOf('\n', lineStart)
+      if (lineEnd === -1) lineEnd = this.text.length
+      resume = this.scanLine(lineStart, lineEnd)
     }
     if (this.ctx.origin === 'shell-profile') this.applyLaterExports()
     return this.findings
   }
 
-  /** Cheap confirmation that the candidate prefix at `at` really starts a secret. */
-  private tokenStartsAt(at: number, prefix: string): boolean {
-    if (prefix === SLACK_HOST) return matchSlackWebhookAt(this.text, at) !== undefined
-    if (prefix === PRIVATE_KEY_HEADER) return true
+  /**
+   * Runs one first-pass regex over the whole text and adds the start of every line where a hit
+   * passes `worthParsing`; once a line is in, the rest of it is skipped.
+   */
+  private collectLines(
+    candidates: RegExp,
+    lineStarts: number[],
+    worthParsing: (match: RegExpExecArray, at: number, lineStart: number, lineEnd: number) => boolean,
+  ): void {
+    const text = this.text
+    candidates.lastIndex = 0
+    let lineStart = 0
+    let lineEnd = -1
+    for (let match = candidates.exec(text); match !== null; match = candidates.exec(text)) {
+      // A match that starts with the newline before its line (STATEMENT_CANDIDATE) belongs to that line.
+      const at = match[0].charCodeAt(0) === 10 ? match.index + 1 : match.index
+      if (at >= lineEnd) {
+        lineStart = at === 0 ? 0 : text.lastIndexOf('\n', at - 1) + 1
+        lineEnd = text.indexOf('\n', at)
+        if (lineEnd === -1) lineEnd = text.length
+      }
+      if (!worthParsing(match, at, lineStart, lineEnd)) continue
+      lineStarts.push(lineStart)
+      // Resume at the newline itself: STATEMENT_CANDIDATE's next match starts with it.
+      candidates.lastIndex = lineEnd
+      lineEnd = -1
+    }
+  }
+
+  /** Whether the line holds something a name could make a secret (CONTEXT_VALUE_SHAPE); one test per line. */
+  private lineHoldsValue(lineStart: number, lineEnd: number): boolean {
+    if (this.shapeCheckedLine !== lineStart) {
+      this.shapeCheckedLine = lineStart
+      this.lineHasShape = CONTEXT_VALUE_SHAPE.test(this.text.slice(lineStart, lineEnd))
+    }
+    return this.lineHasShape
+  }
+
+  /** Cheap confirmation that the candidate at `at` really starts a secret. */
+  private tokenStartsAt(at: number): boolean {
+    if (this.text.startsWith(SLACK_HOST, at)) return matchSlackWebhookAt(this.text, at) !== undefined
+    if (this.text.startsWith(PRIVATE_KEY_HEADER, at)) return true
     return matchTokenAt(this.text, at) !== undefined
   }
 
@@ -231,7 +281,7 @@ class TextScanner {
 
     if (line.includes('://')) {
       for (const url of findUrlPasswords(line)) {
-        if (claimed.overlaps(url.start, url.end) || isDummyPassword(url.user, url.password)) continue
+        if (claimed.overlaps(url.start, url.end) || isDummyPassword(url.user, url.password, hostAfter(line, url.end + 1))) continue
         hits.push({ kind: 'url-password', start: url.start, end: url.end, secret: url.password })
         claimed.add(url.start, url.end)
       }
@@ -239,10 +289,11 @@ class TextScanner {
 
     const structure = parseLine(line, this.syntax)
     const bindings = line.includes('?') || line.includes('&') ? structure.bindings.concat(queryParameterBindings(line)) : structure.bindings
-    const hints = { cloudflareOnLine: CLOUDFLARE_WORD.test(line) }
+    const hints: NameHints = { cloudflareOnLine: CLOUDFLARE_WORD.test(line) }
+    if (this.syntax === 'yaml' && (line.charCodeAt(0) === 32 || line.charCodeAt(0) === 9)) hints.parents = yamlParents(text, lineStart)
     for (const binding of bindings) {
       const { valueStart, valueEnd } = binding
-      if (valueEnd - valueStart < 32 || valueEnd - valueStart > 45 || claimed.overlaps(valueStart, valueEnd)) continue
+      if (valueEnd - valueStart < 8 || valueEnd - valueStart > MAX_NAMED_VALUE_LENGTH || claimed.overlaps(valueStart, valueEnd)) continue
       const value = line.slice(valueStart, valueEnd)
       const kind = kindFromName(binding.name, value, hints)
       if (kind === undefined) continue
@@ -270,7 +321,7 @@ class TextScanner {
         line,
         column: hit.start + 1,
         kind: hit.kind,
-        severity: severityOf(this.ctx, commented, exported),
+        severity: severityOfKind(hit.kind, this.ctx, commented, exported),
         fingerprint: this.fingerprintOf(hit.secret),
         commented,
         exported,
@@ -325,7 +376,7 @@ class TextScanner {
     for (const finding of this.exportableLater) {
       if (finding.variable === undefined || !exportedNames.has(finding.variable)) continue
       finding.exported = true
-      finding.severity = severityOf(this.ctx, false, true)
+      finding.severity = severityOfKind(finding.kind, this.ctx, false, true)
     }
   }
 }
@@ -348,6 +399,33 @@ function isSafeName(name: string, hits: readonly Hit[]): boolean {
   return true
 }
 
+/** How many lines above a YAML line `yamlParents` looks for the keys it is nested under. */
+const YAML_PARENT_LOOKBACK_LINES = 200
+const YAML_KEY = /^([ \t]*)(?:-[ \t]+)?["']?([A-Za-z0-9_.-]{1,64})["']?[ \t]*:(?:[ \t\r]|$)/
+
+/**
+ * The keys a YAML line at `lineStart` is nested under, outermost first, found by walking up to
+ * lines with less indentation (a bounded number of lines; comments and blank lines skipped).
+ */
+function yamlParents(text: string, lineStart: number): string[] {
+  const parents: string[] = []
+  let end = lineStart - 1
+  const own = text.slice(lineStart, lineStart + 256)
+  let indent = own.length - own.replace(/^[ \t]+/, '').length
+  for (let seen = 0; end > 0 && indent > 0 && seen < YAML_PARENT_LOOKBACK_LINES; seen++) {
+    const start = text.lastIndexOf('\n', end - 1) + 1
+    const line = text.slice(start, Math.min(end, start + 256))
+    end = start - 1
+    const match = YAML_KEY.exec(line)
+    if (match === null) continue
+    const lineIndent = (match[1] ?? '').length
+    if (lineIndent >= indent) continue
+    parents.unshift(match[2] ?? '')
+    indent = lineIndent
+  }
+  return parents
+}
+
 /** `?token=…&api_key=…` parameters as bindings, so they name and give context to their values. */
 function queryParameterBindings(line: string): Binding[] {
   const bindings: Binding[] = []
@@ -360,8 +438,29 @@ function queryParameterBindings(line: string): Binding[] {
   return bindings
 }
 
-function isDummyPassword(user: string, password: string): boolean {
+/** The host of a URL whose authority continues at `from` (just past its `@`), lower-cased. */
+function hostAfter(line: string, from: number): string {
+  URL_HOST.lastIndex = from
+  return (URL_HOST.exec(line)?.[0] ?? '').toLowerCase()
+}
+const URL_HOST = /\[[0-9a-fA-F:.]*\]|[A-Za-z0-9._-]*/y
+
+/**
+ * True for hosts that only exist on the developer's machine or in documentation: localhost,
+ * loopback and unspecified addresses, `.local`/`.localhost`/`.test`/`.example`/`.internal`,
+ * example.com/org/net, and single-label names (docker-compose services such as `db`).
+ */
+function isLocalOrExampleHost(host: string): boolean {
+  if (host === '' || !host.includes('.')) return true
+  if (host.startsWith('127.') || host === '0.0.0.0' || host === '[::1]' || host === '[::]') return true
+  if (/(?:^|\.)(?:localhost|local|test|example|invalid|internal)$/.test(host)) return true
+  return /(?:^|\.)example\.(?:com|org|net)$/.test(host)
+}
+
+function isDummyPassword(user: string, password: string, host: string): boolean {
   if (password.length < MIN_URL_PASSWORD_LENGTH || password === user || isReference(password) || DUMMY_PASSWORDS.has(password.toLowerCase())) return true
+  // A tutorial's `mypassword` or a service's default on localhost is nobody's secret.
+  if (isLocalOrExampleHost(host) && isWeakPassword(password)) return true
   // Percent-encoded or templated placeholders: %3Cpassword%3E, {password}, <password>.
   const decoded = password.replace(/%3C/gi, '<').replace(/%3E/gi, '>').replace(/%7B/gi, '{')
   return isPlaceholder(decoded)

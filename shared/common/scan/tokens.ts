@@ -2,6 +2,7 @@
 // Every pattern is a sticky regex tried at one position, with bounded quantifiers over character
 // classes and at most one fixed literal between them, so a match attempt costs O(max length).
 
+import { isTunnelToken, jwtRole } from './encoded'
 import type { SecretKind } from './kinds'
 import { isPlaceholderToken } from './values'
 
@@ -83,6 +84,43 @@ function looksRandom(text: string): boolean {
   return /[0-9]/.test(text) && /[a-z]/.test(text) && /[A-Z]/.test(text)
 }
 
+/** A random body of the prefix's token: all three character classes and no placeholder. */
+function randomBodyAfter(prefix: string): (token: string) => boolean {
+  return (token) => looksRandom(token.slice(prefix.length)) && !isPlaceholderToken(token.slice(prefix.length))
+}
+
+/**
+ * Hugging Face bodies are 34 letters only. Random ones have about 17 capitals; a camelCase or
+ * snake_case identifier after `hf_` has a handful, so fewer than 8 (or more than 26) is a word.
+ */
+function huggingFaceBody(token: string): boolean {
+  const body = token.slice(3)
+  let upper = 0
+  for (let i = 0; i < body.length; i++) if (body.charCodeAt(i) <= 90) upper++
+  return upper >= 8 && upper <= 26 && !isPlaceholderToken(body)
+}
+
+/** Turnstile secrets are base64url; a hex literal that happens to start 0x4AAAAAAA is not one. */
+function turnstileBody(token: string): boolean {
+  const body = token.slice(10)
+  return /[^0-9A-Fa-f]/.test(body) && !isPlaceholderToken(body)
+}
+
+/**
+ * `sk-<service account name>-<random>`: either carries OpenAI's `T3BlbkFJ` marker (base64 of
+ * "OpenAI") or ends in a long random part, which kebab-case class names never have.
+ */
+function openAiNamedKey(token: string): boolean {
+  if (token.includes('T3BlbkFJ')) return !isPlaceholderToken(token.slice(3))
+  const last = token.slice(token.lastIndexOf('-') + 1)
+  return last.length >= 40 && looksRandom(last) && !isPlaceholderToken(last)
+}
+
+/** A JWT is reported by shape only when it is a Supabase service-role key; the anon key is public by design. */
+function isServiceRoleJwt(token: string): boolean {
+  return jwtRole(token) === 'service_role'
+}
+
 // Order matters where prefixes nest: sk-ant- before sk-proj- before sk-.
 const TOKEN_PATTERNS: readonly TokenPattern[] = [
   { kind: 'cloudflare-user-token', prefix: 'cfut_', shape: sticky('cfut_[A-Za-z0-9]{40}[0-9a-f]{8}'), accept: cloudflareAccept('cfut_') },
@@ -96,6 +134,8 @@ const TOKEN_PATTERNS: readonly TokenPattern[] = [
   { kind: 'openai-key', prefix: 'sk-svcacct-', shape: sticky('sk-svcacct-[A-Za-z0-9_-]{32,300}'), accept: bodyAfter('sk-svcacct-') },
   { kind: 'openai-key', prefix: 'sk-admin-', shape: sticky('sk-admin-[A-Za-z0-9_-]{32,300}'), accept: bodyAfter('sk-admin-') },
   { kind: 'openai-key', prefix: 'sk-None-', shape: sticky('sk-None-[A-Za-z0-9_-]{32,300}'), accept: bodyAfter('sk-None-') },
+  // Service-account keys named by their account: sk-<name>-<random>.
+  { kind: 'openai-key', prefix: 'sk-', shape: sticky('sk-[a-z0-9][a-z0-9_]{0,40}-[A-Za-z0-9_-]{40,300}'), accept: openAiNamedKey },
   // Legacy OpenAI keys: sk- and 48 letters and digits; no dashes, so kebab-case words never match.
   { kind: 'openai-key', prefix: 'sk-', shape: sticky('sk-[A-Za-z0-9]{32,200}'), accept: (token) => looksRandom(token) && !isPlaceholderToken(token.slice(3)) },
   { kind: 'stripe-secret-key', prefix: 'sk_live_', shape: sticky('sk_live_[A-Za-z0-9]{16,247}'), accept: bodyAfter('sk_live_') },
@@ -111,7 +151,8 @@ const TOKEN_PATTERNS: readonly TokenPattern[] = [
   { kind: 'github-token', prefix: 'ghp_', shape: sticky('ghp_[A-Za-z0-9]{36,251}'), accept: bodyAfter('ghp_') },
   { kind: 'github-token', prefix: 'gho_', shape: sticky('gho_[A-Za-z0-9]{36,251}'), accept: bodyAfter('gho_') },
   { kind: 'github-token', prefix: 'ghu_', shape: sticky('ghu_[A-Za-z0-9]{36,251}'), accept: bodyAfter('ghu_') },
-  { kind: 'github-token', prefix: 'ghs_', shape: sticky('ghs_[A-Za-z0-9]{36,251}'), accept: bodyAfter('ghs_') },
+  // Installation tokens also come in a longer form with `_` and `.` separated parts; a trailing `.` ends a sentence.
+  { kind: 'github-token', prefix: 'ghs_', shape: sticky('ghs_[A-Za-z0-9]{36,251}(?:[._][A-Za-z0-9]{1,251}){0,16}'), accept: bodyAfter('ghs_') },
   { kind: 'github-token', prefix: 'ghr_', shape: sticky('ghr_[A-Za-z0-9]{36,251}'), accept: bodyAfter('ghr_') },
   { kind: 'github-token', prefix: 'github_pat_', shape: sticky('github_pat_[A-Za-z0-9_]{22,255}'), accept: bodyAfter('github_pat_') },
   // xoxb-<team id>-<bot id>-<secret>: digits in the ids, so "xoxb-" followed by words never matches.
@@ -119,15 +160,47 @@ const TOKEN_PATTERNS: readonly TokenPattern[] = [
   { kind: 'slack-token', prefix: 'xoxb-', shape: sticky('xoxb-[0-9]{6,20}-[0-9A-Za-z-]{10,250}'), accept: lastPartNotPlaceholder },
   { kind: 'slack-token', prefix: 'xoxp-', shape: sticky('xoxp-[0-9]{6,20}-[0-9A-Za-z-]{10,250}'), accept: lastPartNotPlaceholder },
   { kind: 'slack-token', prefix: 'xoxa-', shape: sticky('xoxa-[0-9A-Za-z-]{20,250}'), accept: (token) => /[0-9]/.test(token) && lastPartNotPlaceholder(token) },
+  // Refresh (xoxe-), rotated (xoxe.xoxp-), workspace (xoxs-) and legacy (xoxr-) tokens.
+  { kind: 'slack-token', prefix: 'xoxe.', shape: sticky('xoxe\\.xox[bp]-[0-9]-[0-9A-Za-z-]{20,250}'), accept: lastPartNotPlaceholder },
+  { kind: 'slack-token', prefix: 'xoxe-', shape: sticky('xoxe-[0-9]-[0-9A-Za-z-]{20,250}'), accept: lastPartNotPlaceholder },
+  { kind: 'slack-token', prefix: 'xoxs-', shape: sticky('xoxs-[0-9]{6,20}-[0-9A-Za-z-]{10,250}'), accept: lastPartNotPlaceholder },
+  { kind: 'slack-token', prefix: 'xoxr-', shape: sticky('xoxr-[0-9A-Za-z-]{20,250}'), accept: (token) => /[0-9]/.test(token) && lastPartNotPlaceholder(token) },
   { kind: 'slack-token', prefix: 'xapp-', shape: sticky('xapp-[0-9]-[A-Z0-9]{6,20}-[0-9]{6,20}-[0-9a-f]{32,80}'), accept: lastPartNotPlaceholder },
+  { kind: 'groq-key', prefix: 'gsk_', shape: sticky('gsk_[A-Za-z0-9]{52}'), accept: randomBodyAfter('gsk_') },
+  { kind: 'huggingface-token', prefix: 'hf_', shape: sticky('hf_[A-Za-z]{34}'), accept: huggingFaceBody },
+  { kind: 'xai-key', prefix: 'xai-', shape: sticky('xai-[A-Za-z0-9]{70,90}'), accept: randomBodyAfter('xai-') },
+  { kind: 'npm-token', prefix: 'npm_', shape: sticky('npm_[A-Za-z0-9]{36}'), accept: randomBodyAfter('npm_') },
+  { kind: 'sendgrid-key', prefix: 'SG.', shape: sticky('SG\\.[A-Za-z0-9_-]{22}\\.[A-Za-z0-9_-]{43}'), accept: (token) => !isPlaceholderToken(token.slice(26)) },
+  { kind: 'stripe-webhook-secret', prefix: 'whsec_', shape: sticky('whsec_[A-Za-z0-9]{24,128}'), accept: randomBodyAfter('whsec_') },
+  // Site keys share the prefix but are 24 characters and public; secrets are about 35.
+  { kind: 'cloudflare-turnstile-secret', prefix: '0x4AAAAAAA', shape: sticky('0x4AAAAAAA[A-Za-z0-9_-]{20,40}'), accept: turnstileBody },
+  // base64 of {"a":"…","t":"…","s":"…"}; decoded and checked, so other base64 JSON is not a tunnel token.
+  { kind: 'cloudflare-tunnel-token', prefix: 'eyJhIjoi', shape: sticky('eyJhIjoi[A-Za-z0-9+/]{60,600}={0,2}'), accept: isTunnelToken },
+  { kind: 'supabase-service-role-key', prefix: 'eyJ', shape: sticky('eyJ[A-Za-z0-9_-]{10,2000}\\.eyJ[A-Za-z0-9_-]{10,4000}\\.[A-Za-z0-9_-]{20,1000}'), accept: isServiceRoleJwt },
+  // STS session tokens are base64 of a binary blob whose first bytes are fixed.
+  { kind: 'aws-session-token', prefix: 'IQoJb3JpZ2lu', shape: sticky('IQoJb3JpZ2lu[A-Za-z0-9+/]{100,4000}={0,2}'), accept: (token) => !isPlaceholderToken(token.slice(12)) },
+  { kind: 'aws-session-token', prefix: 'FwoGZXIvYXdz', shape: sticky('FwoGZXIvYXdz[A-Za-z0-9+/]{100,4000}={0,2}'), accept: (token) => !isPlaceholderToken(token.slice(12)) },
 ]
 
 /** The literal prefix of every shape-recognised token (for tests that exercise each pattern). */
 export const TOKEN_PREFIXES: readonly string[] = TOKEN_PATTERNS.map((pattern) => pattern.prefix)
 
-/** The literal prefixes of every shape-recognised token, as a regex alternation (for the candidate finder). */
+/** The literal prefixes of every shape-recognised token, as a regex alternation (for finding them in a line). */
 export const TOKEN_PREFIX_SOURCE =
-  'c(?:fut_|fat_|fk_|foat_)|v1\\.0-|sk[-_]|rk_|AIza|r8_|re_|SK[0-9a-f]|A[KS]IA|g(?:h[pousr]_|ithub_pat_)|x(?:ox[bpa]|app)-'
+  'c(?:fut_|fat_|fk_|foat_)|v1\\.0-|sk[-_]|rk_|AIza|r8_|re_|SK[0-9a-f]|A[KS]IA|g(?:h[pousr]_|ithub_pat_|sk_)|x(?:ox[bpaesr]-|oxe\\.|app-|ai-)|hf_|npm_|SG\\.|whsec_|0x4AAAAAAA|eyJ|IQoJb3JpZ2lu|FwoGZXIvYXdz'
+
+/**
+ * The same prefixes (and the Slack webhook host and private-key header) for the first pass over a
+ * whole text, anchored on rare characters: most prefixes are found at their first `_`, `-` or `.`
+ * and confirmed by a lookbehind, so the regex engine skips through ordinary text looking for three
+ * characters instead of trying twenty alternatives at every position. Groups 1–3 hold the part of
+ * the prefix before the separator; the candidate starts that many characters before the match.
+ * A lookbehind takes the first alternative that fits, so none may end another listed after it
+ * (`gsk` before `sk`).
+ */
+export const TOKEN_ANCHORED_SOURCE =
+  '_(?<=(cfut|cfat|cfk|cfoat|gsk|sk|rk|r8|re|gh[pousr]|github|hf|npm|whsec)_)|-(?:(?<=(sk|xox[bpaesr]|xapp|xai)-)|----BEGIN )|' +
+  '\\.(?<=(v1|SG|xoxe|hooks)\\.)|AIza|SK[0-9a-f]|A[KS]IA|0x4AAAAAAA|eyJ|IQoJb3JpZ2lu|FwoGZXIvYXdz'
 
 // Everything sharing a prefix's first two characters, so a candidate tries only a handful of shapes.
 const PATTERNS_BY_LEAD = new Map<string, TokenPattern[]>()
@@ -140,7 +213,8 @@ for (const pattern of TOKEN_PATTERNS) {
 
 /** The shape-recognised token that starts exactly at `start` in `text`, if any. */
 export function matchTokenAt(text: string, start: number): TokenMatch | undefined {
-  if (start > 0 && isTokenCharCode(text.charCodeAt(start - 1))) return undefined
+  // A token continues the word before it unless that word ends a default expansion: `${X:-cfut_…}`.
+  if (start > 0 && isTokenCharCode(text.charCodeAt(start - 1)) && !(start > 1 && text.charCodeAt(start - 1) === 45 && text.charCodeAt(start - 2) === 58)) return undefined
   const candidates = PATTERNS_BY_LEAD.get(text.slice(start, start + 2))
   if (candidates === undefined) return undefined
   for (const pattern of candidates) {
