@@ -42,6 +42,7 @@ const LOADERS: Record<Mode, () => Promise<Command>> = {
   daemon: async () => (await import('./commands/daemon')).daemonCommand,
   scan: async () => (await import('./commands/watch-commands')).watchCommand,
   doctor: async () => (await import('./commands/watch-commands')).watchCommand,
+  adopt: async () => (await import('./commands/adopt-command')).adoptCommand,
   'install-git-hook': async () => (await import('./commands/watch-commands')).watchCommand,
   'uninstall-git-hook': async () => (await import('./commands/watch-commands')).watchCommand,
   pending: async () => (await import('./commands/broker-commands')).brokerCommand,

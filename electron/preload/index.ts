@@ -55,6 +55,7 @@ export const cfwrapApi: CfwrapApi = {
   approveRequest: invoker('approveRequest'),
   updatePolicy: invoker('updatePolicy'),
   roll: invoker('roll'),
+  adopt: invoker('adopt'),
   denyRequest: invoker('denyRequest'),
   onSnapshot: subscriber<CoreSnapshot>(SNAPSHOT_PUSH_CHANNEL),
   onNavigate: subscriber<Navigate>(NAVIGATE_PUSH_CHANNEL),

@@ -101,9 +101,11 @@ export const TokenEventSchema = z.discriminatedUnion('type', [
     previousFingerprint: z.nullable(z.string()),
   }),
   z.object({
-    /** A token made in the dashboard was stored (`cfwrap --add`). */
+    /** A token made in the dashboard was stored (`cfwrap --add`), or moved out of a file (`cfwrap --adopt`). */
     type: z.literal('added'),
     ...tokenFields,
+    /** `FILE:LINE` the token was adopted from, when it was. */
+    from: z.optional(z.string()),
   }),
   z.object({
     /** A token was forgotten here (record and keychain item) without being deleted on Cloudflare. */
@@ -266,7 +268,7 @@ export function describeTokenEvent(event: TokenEvent): string {
     case 'rolled':
       return `rolled ${event.token}: the secret with fingerprint ${event.previousFingerprint ?? '-'} is dead, the new one is ${event.fingerprint ?? '-'}`
     case 'added':
-      return `added ${event.token} (fingerprint ${event.fingerprint ?? '-'})`
+      return `added ${event.token} (fingerprint ${event.fingerprint ?? '-'})${event.from ? `, moved out of ${event.from}` : ''}`
     case 'removed':
       return `forgot ${event.token} here; it was not deleted on Cloudflare`
     case 'setup':

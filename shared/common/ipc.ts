@@ -228,6 +228,15 @@ export const CONTRACT = {
     request: z.strictObject({ requestId: z.string().check(z.minLength(1), z.maxLength(40)), forMs: z.optional(z.number().check(z.int(), z.positive(), z.maximum(MAX_APPROVAL_WINDOW_MS))) }),
     response: z.object({ requestId: z.string(), until: z.nullable(z.string()) }),
   },
+  adopt: {
+    request: z.strictObject({
+      file: z.string().check(z.minLength(1), z.maxLength(4096)),
+      line: z.number().check(z.int(), z.positive(), z.maximum(1_000_000_000)),
+      fingerprint: z.optional(z.string().check(z.regex(/^[0-9a-f]{12}$/))),
+      name: z.optional(NameSchema),
+    }),
+    response: z.object({ name: z.string(), fingerprint: z.string(), file: z.string(), line: z.number(), backup: z.string(), boundDir: z.nullable(z.string()), alreadyStored: z.boolean() }),
+  },
   roll: {
     request: z.strictObject({ name: NameSchema }),
     response: z.object({ name: z.string(), previous: z.nullable(z.string()), current: z.string() }),

@@ -5,7 +5,7 @@
  * adds no behaviour of its own: it shows this snapshot and calls `call()`.
  */
 import { statSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { basename, join, resolve } from 'node:path'
 import { homedir } from 'node:os'
 import { UserError } from '../common/errors'
 import { fingerprint } from '../common/fingerprint'
@@ -46,6 +46,8 @@ import { Reaper } from './reaper'
 import { RequestGate } from './request-gate'
 import { detectShadowing, findWranglerLogins } from './shadow'
 import { shellProfilePaths } from './shell-profiles'
+import { defaultAdoptName, planAdopt, projectDirOf, writeAdoptedFile } from './adopt'
+import { fingerprintsSeenAt, rememberScan } from './last-scan'
 import { mintSettings, revokeAllTokens, revokeToken } from './token-service'
 import { Vault } from './vault'
 
@@ -457,6 +459,61 @@ class AppCore implements Core {
     })
   }
 
+  /**
+   * Moves a plaintext Cloudflare API token out of a file into the vault (`cfwrap --adopt`): the
+   * secret goes to the keychain first, then a 0600 backup of the file is kept and the line is
+   * replaced by a comment saying how to use the token; a project's directory is bound to it.
+   * A line that differs from what the last scan saw there is refused.
+   */
+  async adopt(request: ParsedRequest<'adopt'>): Promise<Response<'adopt'>> {
+    return this.change(async () => {
+      const file = resolve(request.file)
+      const isProfile = profileTest(this.profiles)(file)
+      const state = await this.vault.readState()
+      if (request.name !== undefined && state.tokens.some((token) => token.name === request.name)) {
+        throw new UserError(`a token named ${request.name} already exists; choose another --name, or remove it first with \`cfwrap --remove ${request.name}\`.`)
+      }
+      const projectDir = isProfile ? null : projectDirOf(file, this.home)
+      const place = projectDir === null ? 'home' : basename(projectDir) || 'project'
+      let name = request.name ?? ''
+      const plan = planAdopt(file, request.line, {
+        expectedFingerprints: request.fingerprint !== undefined ? [request.fingerprint] : fingerprintsSeenAt(this.vault.dir, file, request.line),
+        isProfile,
+        comment: (variable) => {
+          name = request.name ?? defaultAdoptName(place, variable, (candidate) => state.tokens.some((token) => token.name === candidate))
+          return `${variable ?? 'A Cloudflare API token'} was moved to the OS keychain by cfwrap as ${name}; run commands with \`cfwrap --token ${name} -- <command>\`.`
+        },
+      })
+      // The same token already stored (adopted before from another copy): rewrite the file, add nothing.
+      const existing = state.tokens.find((token) => token.fingerprint === plan.fingerprint)
+      if (existing) {
+        name = existing.name
+        plan.rewritten = planAdopt(file, request.line, {
+          expectedFingerprints: [plan.fingerprint],
+          isProfile,
+          comment: (variable) => `${variable ?? 'A Cloudflare API token'} is kept in the OS keychain by cfwrap as ${name}; run commands with \`cfwrap --token ${name} -- <command>\`.`,
+        }).rewritten
+      } else {
+        const record = await this.vault.addToken(
+          { name, tokenId: null, accountId: null, expiresAt: null, template: null, source: 'dashboard', role: 'command', temporary: false },
+          plan.secret,
+        )
+        this.onTokenEvent({ type: 'added', time: this.isoNow(), token: record.name, tokenId: null, fingerprint: record.fingerprint, from: `${file}:${request.line}` })
+      }
+      const backup = writeAdoptedFile(plan, join(this.vault.dir, 'backups'), new Date(this.now()))
+      let boundDir: string | null = null
+      if (projectDir !== null) {
+        boundDir = await this.vault.update((next) => {
+          const bound = next.bindings[projectDir]
+          if (bound !== undefined && bound !== name) return null
+          next.bindings[projectDir] = name
+          return projectDir
+        })
+      }
+      return { name, fingerprint: plan.fingerprint, file, line: request.line, backup, boundDir, alreadyStored: existing !== undefined }
+    })
+  }
+
   async bind(request: { dir: string; name: string }): Promise<void> {
     await this.change(() =>
       this.vault.update((state) => {
@@ -505,6 +562,7 @@ class AppCore implements Core {
           now: this.now,
         })
       : null
+    if (!('staged' in request)) rememberScan(this.vault.dir, report.findings)
     return {
       ...report,
       findings: report.findings.map((finding) => {

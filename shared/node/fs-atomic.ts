@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs'
+import { closeSync, fchmodSync, fsyncSync, mkdirSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs'
 import { dirname, basename, join } from 'node:path'
 
 let tempCounter = 0
@@ -9,14 +9,26 @@ let tempCounter = 0
  * Synchronous on purpose: the files are small, and `node:fs/promises` alone costs the CLI ~1.5 ms
  * of start-up.
  */
-export function writeFileAtomic(path: string, data: string): void {
+export function writeFileAtomic(path: string, data: string | Uint8Array): void {
   // New directories are 0700; an existing one is left as it is (the vault checks its own with checkPrivateDir).
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 })
+  replaceFileAtomic(path, data, 0o600)
+}
+
+/**
+ * Replaces the file at `path` (in an existing directory) with `data` atomically, with permission
+ * bits `mode`: used to rewrite a person's own file (`--adopt`) keeping its mode. The rename
+ * replaces a link at `path` rather than writing through it; callers refuse links first.
+ */
+export function replaceFileAtomic(path: string, data: string | Uint8Array, mode: number): void {
   // Unique per process and call; 'wx' refuses to reuse a name, so no randomness is needed.
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.${++tempCounter}.${Date.now()}.tmp`)
   const fd = openSync(temp, 'wx', 0o600)
   try {
-    writeSync(fd, data)
+    // Set after creation: the umask narrows the mode given to open.
+    if (mode !== 0o600) fchmodSync(fd, mode)
+    if (typeof data === 'string') writeSync(fd, data)
+    else writeSync(fd, data)
     fsyncSync(fd)
   } finally {
     closeSync(fd)

@@ -34,6 +34,7 @@ const VALID: { [C in Channel]: unknown } = {
   approveRequest: { requestId: 'a1b2c3', forMs: 3_600_000 },
   updatePolicy: { envs: ['prod', 'staging'] },
   roll: { name: 'cfwrap:shop:prod:workers-deploy:jane' },
+  adopt: { file: '/home/jane/src/shop/.env', line: 3, fingerprint: '0123456789ab' },
   denyRequest: { requestId: 'a1b2c3' },
 }
 
