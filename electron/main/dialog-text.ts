@@ -60,6 +60,17 @@ export function revokePrompt(tokenName: string): DialogText {
   }
 }
 
+/** The question before "Move to keychain" on a leaked Cloudflare API token (`cfwrap --adopt`). */
+export function adoptPrompt(location: string): DialogText {
+  return {
+    message: `Move the token in ${location} to the keychain?`,
+    detail: 'cfwrap stores it in the OS keychain and replaces that line with a comment saying how to use it. A private backup of the file is kept.',
+    buttons: ['Move to keychain', 'Cancel'],
+    defaultId: 0,
+    cancelId: 1,
+  }
+}
+
 /** What the person is told after "Revoke all", or null when everything went as asked. */
 export function revokeAllReport(result: { deleted: string[]; failed: { name: string; error: string }[]; rotateAlso: string[] }): { message: string; detail: string } | null {
   if (result.failed.length === 0 && result.rotateAlso.length === 0) return null

@@ -10,7 +10,7 @@ import { APP_HELP_TEXT, parseAppArgs, wantsHelp } from './app-args'
 import { APP_ID } from './app-identity'
 import { registerAppScheme, serveRenderer } from './app-protocol'
 import { createAppCore } from './core-factory'
-import { QUIT_CHOICES, quitPrompt, revokeAllPrompt, revokeAllReport, revokePrompt, type DialogText } from './dialog-text'
+import { adoptPrompt, QUIT_CHOICES, quitPrompt, revokeAllPrompt, revokeAllReport, revokePrompt, type DialogText } from './dialog-text'
 import { hardenSession, hardenWebContents } from './hardening'
 import { cliLocation, installCfwrapCommand, type ShimPlatform } from './install-command'
 import { registerIpcHandlers } from './ipc-main'
@@ -61,6 +61,11 @@ function trayHandlers(core: Core, window: MainWindow, loginItem: LoginItem, rere
         if (!result.ok) return reportFailure(result)
         const report = revokeAllReport(result.value)
         if (report) void dialog.showMessageBox({ type: 'warning', ...report })
+      })
+    },
+    adopt: (finding) => {
+      void ask(adoptPrompt(`${finding.file}:${finding.line}`)).then(async (response) => {
+        if (response === 0) reportFailure(await resultOf(() => core.adopt(finding)))
       })
     },
     approveRequest: (requestId, forMs) => {

@@ -8,6 +8,7 @@ import { formatDuration } from '../../shared/common/duration'
 import { isSeriousProblem, type CoreSnapshot, type Navigate, type TokenView } from '../../shared/common/ipc'
 import { templatesInRecentOrder, type TokenTemplate } from '../../shared/common/templates'
 import { byDeadline } from '../../shared/common/token-views'
+import { ADOPTABLE_KINDS } from '../../shared/common/scan/kinds'
 
 /** One menu entry: the subset of Electron's options the tray uses, with argument-free clicks. */
 export type TrayMenuItem = Pick<MenuItemConstructorOptions, 'id' | 'label' | 'type' | 'enabled' | 'checked' | 'toolTip'> & {
@@ -25,6 +26,8 @@ export interface TrayMenuHandlers {
   revoke(tokenName: string): void
   /** Asks, then revokes every token. */
   revokeAll(): void
+  /** Asks, then moves a leaked Cloudflare API token from its file into the keychain (`cfwrap --adopt`). */
+  adopt(finding: { file: string; line: number; fingerprint: string }): void
   /** Approves an agent's pending request, for it alone or (with `forMs`) for that long. */
   approveRequest(requestId: string, forMs?: number): void
   /** Denies an agent's pending request. */
@@ -38,6 +41,15 @@ export interface TrayMenuHandlers {
 /** State the menu shows that is not in the core's snapshot. */
 export interface TrayMenuContext {
   startAtLogin: boolean
+}
+
+/** Most "Move to keychain" items in the menu; the rest are in the window's Findings view. */
+export const MAX_ADOPT_ITEMS = 3
+
+/** The last two parts of a path, enough to tell `.env` files apart in a menu. */
+function shortPath(path: string): string {
+  const parts = path.split(/[\\/]/).filter((part) => part.length > 0)
+  return parts.length <= 2 ? path : `…/${parts.slice(-2).join('/')}`
 }
 
 /** Most tokens listed in the menu itself; the rest are one click away in the window. */
@@ -132,6 +144,12 @@ function leakItems(snapshot: CoreSnapshot, handlers: TrayMenuHandlers): TrayMenu
       click: () => handlers.open({ view: 'findings' }),
     },
   ]
+  // A leaked Cloudflare API token is fixed from here in one step; other kinds need the window's advice.
+  const adoptable = snapshot.findings.filter((item) => ADOPTABLE_KINDS.has(item.finding.kind) && !item.finding.commented).slice(0, MAX_ADOPT_ITEMS)
+  for (const item of adoptable) {
+    const { file, line, fingerprint } = item.finding
+    items.push({ id: `adopt:${item.id}`, label: `Move the token in ${shortPath(file)}:${line} to the keychain…`, click: () => handlers.adopt({ file, line, fingerprint }) })
+  }
   const shadows = snapshot.shadows
   const [firstShadow] = shadows
   if (firstShadow !== undefined) {

@@ -13,14 +13,12 @@ import { lstatSync, realpathSync, statSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { UserError } from '../common/errors'
 import { fingerprint } from '../common/fingerprint'
-import { SECRET_KIND_INFO, scanBytes, type Finding, type SecretKind } from '../common/scan'
+import { ADOPTABLE_KINDS, SECRET_KIND_INFO, scanBytes, type Finding, type SecretKind } from '../common/scan'
 import { matchTokenAt } from '../common/scan/tokens'
 import { STORED_TOKEN_NAME } from '../common/ids'
 import { replaceFileAtomic, writeFileAtomic } from './fs-atomic'
 import { readRegularFile } from './safe-read'
 
-/** The kinds `--adopt` takes: what `cfwrap --token NAME` injects, a Cloudflare API token. */
-export const ADOPTABLE_KINDS: ReadonlySet<SecretKind> = new Set(['cloudflare-user-token', 'cloudflare-account-token', 'cloudflare-legacy-token'])
 
 /** The largest file `--adopt` rewrites; profiles and `.env` files are far smaller. */
 const MAX_ADOPT_BYTES = 5 * 1024 * 1024

@@ -53,6 +53,23 @@ describe('cfwrap --scan', () => {
     expect(parsed.notices[0].detail).toMatch(/byte-order mark, but what follows is 8-bit text; read as UTF-8/)
   })
 
+  it('explains each finding as the window does: why it matters, how to fix it, and the one-step fix', async () => {
+    const dir = join(home.dir, 'explain')
+    mkdirSync(dir, { recursive: true })
+    writeFileSync(join(dir, '.env'), `CLOUDFLARE_API_TOKEN=${fakeSecret()}\nGROQ_API_KEY=gsk_${'Ab1Cd2Ef3Gh4'.repeat(4)}Zz9x\n`)
+    const result = await runCli(['--scan', 'explain'], { env, cwd: home.dir })
+    expect(result.status).toBe(1)
+    const lines = result.stdout.split('\n')
+    const cloudflare = lines.findIndex((line) => line.startsWith('explain/.env:1:'))
+    expect(lines[cloudflare + 1]).toMatch(/^    why: It acts as you on every account and zone/)
+    expect(lines[cloudflare + 2]).toMatch(/^    fix: Roll or delete it in the Cloudflare dashboard/)
+    expect(lines[cloudflare + 3]).toBe('    or in one step: cfwrap --adopt explain/.env:1  (moves it to the keychain and leaves a comment)')
+    const groq = lines.findIndex((line) => line.startsWith('explain/.env:2:'))
+    expect(lines[groq]).toContain('Groq API key (GROQ_API_KEY)')
+    expect(lines[groq + 2]).toMatch(/^    fix: Delete it at console.groq.com/)
+    expect(lines[groq + 3] ?? '').not.toContain('--adopt')
+  })
+
   it('--scan on a path that does not exist exits 2; a file reached by two spellings is listed once', async () => {
     const missing = await runCli(['--scan', join(home.dir, 'typo')], { env, cwd: home.dir })
     expect(missing.status).toBe(2)

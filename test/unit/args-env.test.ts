@@ -160,7 +160,7 @@ describe('--help is generated from the parser\'s own table', () => {
         expect(() => parseArgs([...head, flag, ...value, ...tail]), `${mode} ${flag}`).not.toThrow(/cannot be used/)
       }
     }
-    for (const flag of Object.keys(OPTIONS)) expect(HELP_TEXT).toMatch(new RegExp(`\\n  ${flag}[ A-Z0-9.=]* {2,}\\S`))
+    for (const flag of Object.keys(OPTIONS)) expect(HELP_TEXT).toMatch(new RegExp(`\\n  ${flag}[ A-Z0-9.=:]* {2,}\\S`))
     // Optional options are shown as optional (the hand-written help showed --ttl as required).
     expect(usageOf('mint')).toContain('[--ttl DURATION]')
   })

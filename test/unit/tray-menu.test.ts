@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi, type Mock } from 'vite
 import { TEMPLATES, templatesInRecentOrder, withRecentTemplates, RECENT_TEMPLATES_KEPT } from '../../shared/common/templates'
 import { cfwrapCommandFor } from '../../shared/common/token-views'
 import {
+  MAX_ADOPT_ITEMS,
   MAX_TOKENS_IN_MENU,
   buildTrayMenu,
   timeLeftLabel,
@@ -24,6 +25,7 @@ function handlers(): HandlerMocks {
     copyCommand: vi.fn<TrayMenuHandlers['copyCommand']>(),
     revoke: vi.fn<TrayMenuHandlers['revoke']>(),
     revokeAll: vi.fn<TrayMenuHandlers['revokeAll']>(),
+    adopt: vi.fn<TrayMenuHandlers['adopt']>(),
     approveRequest: vi.fn<TrayMenuHandlers['approveRequest']>(),
     denyRequest: vi.fn<TrayMenuHandlers['denyRequest']>(),
     setWatchPaused: vi.fn<TrayMenuHandlers['setWatchPaused']>(),
@@ -180,6 +182,20 @@ describe('buildTrayMenu', () => {
     expect(byId(menu, 'findings').label).toBe('2 leaked secrets found…')
     byId(menu, 'findings').click?.()
     expect(h.open).toHaveBeenCalledWith({ view: 'findings' })
+  })
+
+  it('offers to move a leaked Cloudflare API token to the keychain, from the menu, for a few at most', () => {
+    const h = handlers()
+    const openai = findingView('f3', '/home/me/src/shop/.env', 9, { finding: { ...findingView('x', '/x', 1).finding, kind: 'openai-key', line: 9 } })
+    const commented = findingView('f4', '/p/.env', 5, { finding: { ...findingView('x', '/x', 1).finding, line: 5, commented: true } })
+    const menu = buildTrayMenu(snapshot({ findings: [findingView('f1', '/home/me/src/shop/.env', 3), openai, commented] }), NOW, h, { startAtLogin: false })
+    expect(byId(menu, 'adopt:f1').label).toBe('Move the token in …/shop/.env:3 to the keychain…')
+    expect(findOrNull(menu, 'adopt:f3')).toBeNull()
+    expect(findOrNull(menu, 'adopt:f4')).toBeNull()
+    byId(menu, 'adopt:f1').click?.()
+    expect(h.adopt).toHaveBeenCalledWith({ file: '/home/me/src/shop/.env', line: 3, fingerprint: 'abcdef012345' })
+    const many = buildTrayMenu(snapshot({ findings: [1, 2, 3, 4, 5].map((n) => findingView(`g${n}`, '/p/.env', n)) }), NOW, h, { startAtLogin: false })
+    expect(many.filter((item) => item.id?.startsWith('adopt:'))).toHaveLength(MAX_ADOPT_ITEMS)
   })
 
   it('shows a shadow warning item only when there is one', () => {

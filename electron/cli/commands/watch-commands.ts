@@ -2,7 +2,7 @@ import { statSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { relative } from 'node:path'
 import { UsageError } from '../../../shared/common/errors'
-import { SECRET_KIND_INFO } from '../../../shared/common/scan'
+import { ADOPTABLE_KINDS, SECRET_KIND_INFO } from '../../../shared/common/scan'
 import type { KnownFinding } from '../../../shared/node/core-api'
 import { shellProfilePaths } from '../../../shared/node/shell-profiles'
 import type { Invocation } from '../args'
@@ -21,12 +21,17 @@ function printFinding(finding: KnownFinding): void {
     ? `  ${verdict.status === 'active' ? `ALIVE${verdict.expiresOn ? ` until ${verdict.expiresOn}` : ', no deadline'}` : verdict.status === 'unknown' ? `liveness unknown (${verdict.detail ?? 'not asked'})` : verdict.status}${verdict.inVault ? ', one of this vault\'s' : ''}`
     : ''
   process.stdout.write(`${finding.file}:${finding.line}:${finding.column}  ${finding.severity}  ${info.title}${finding.variable ? ` (${finding.variable})` : ''}  fingerprint ${finding.fingerprint}${finding.commented ? '  commented out' : ''}${alive}${match}\n`)
+  // The same "why it matters / how to fix" as the window, and the one-step fix where there is one.
+  process.stdout.write(`    why: ${info.whyItMatters}\n    fix: ${info.howToFix}\n`)
+  if (ADOPTABLE_KINDS.has(finding.kind) && !finding.commented && !known) {
+    process.stdout.write(`    or in one step: cfwrap --adopt ${finding.file}:${finding.line}  (moves it to the keychain and leaves a comment)\n`)
+  }
 }
 
 /** A finding as `--json` prints it: where, what and its fingerprint, never the value. */
 function findingJson(finding: KnownFinding): Record<string, unknown> {
-  const { file, line, column, kind, severity, fingerprint, knownToken, verified } = finding
-  return { file, line, column, kind, severity, fingerprint, ...(knownToken ? { knownToken } : {}), ...(verified ? { verified } : {}) }
+  const { file, line, column, kind, severity, fingerprint, variable, knownToken, verified } = finding
+  return { file, line, column, kind, severity, fingerprint, ...(variable !== undefined ? { variable } : {}), ...(knownToken ? { knownToken } : {}), ...(verified ? { verified } : {}) }
 }
 
 /** `--scan [PATH…] [--json]` and `--doctor [--json]`. */

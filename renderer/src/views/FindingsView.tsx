@@ -1,6 +1,6 @@
 import { useId } from 'react'
 import type { FindingView, ShadowWarning } from '../../../shared/common/ipc'
-import { SECRET_KIND_INFO, SEVERITIES } from '../../../shared/common/scan/kinds'
+import { ADOPTABLE_KINDS, SECRET_KIND_INFO, SEVERITIES } from '../../../shared/common/scan/kinds'
 import { ConfirmButton } from '../components/ConfirmButton'
 import { Prose } from '../components/Prose'
 import { errorMessage, formatWhen } from '../format'
@@ -61,6 +61,28 @@ export function FindingsView({ api, snapshot, highlight, navigate, notify }: Vie
     }
   }
 
+  const adopt = async (item: FindingView) => {
+    const { finding } = item
+    try {
+      const result = await api.adopt({ file: finding.file, line: finding.line, fingerprint: finding.fingerprint })
+      notify(
+        result.ok
+          ? {
+              tone: 'success',
+              text: (
+                <>
+                  Moved the token to the keychain as <code>{result.value.name}</code>; the line is now a comment (backup: <code>{result.value.backup}</code>).
+                  {result.value.boundDir !== null && <> Commands in <code>{result.value.boundDir}</code> use it.</>}
+                </>
+              ),
+            }
+          : { tone: 'error', text: <Prose text={result.error} /> },
+      )
+    } catch (reason) {
+      notify({ tone: 'error', text: errorMessage(reason) })
+    }
+  }
+
   return (
     <>
       <header className="view-header">
@@ -78,7 +100,7 @@ export function FindingsView({ api, snapshot, highlight, navigate, notify }: Vie
       </header>
 
       <CardList label="Findings" items={findings} itemKey={(item) => item.id} empty={<p className="empty">No secrets found in plain text.</p>}>
-        {(item) => <FindingCard item={item} highlighted={item.id === highlight} onDismiss={dismiss} onRevoke={revoke} onRoll={roll} />}
+        {(item) => <FindingCard item={item} highlighted={item.id === highlight} onDismiss={dismiss} onRevoke={revoke} onRoll={roll} onAdopt={adopt} />}
       </CardList>
 
       {snapshot.shadows.length > 0 && (
@@ -125,12 +147,14 @@ function FindingCard({
   onDismiss,
   onRevoke,
   onRoll,
+  onAdopt,
 }: {
   item: FindingView
   highlighted: boolean
   onDismiss: (id: string) => Promise<void>
   onRevoke: (name: string) => Promise<void>
   onRoll: (name: string) => Promise<void>
+  onAdopt: (item: FindingView) => Promise<void>
 }) {
   const titleId = useId()
   const { finding } = item
@@ -197,6 +221,22 @@ function FindingCard({
         Fingerprint <code>{finding.fingerprint}</code> · first seen {formatWhen(item.firstSeen)}
       </p>
       <div className="actions">
+        {ADOPTABLE_KINDS.has(finding.kind) && !finding.commented && (
+          <ConfirmButton
+            ariaLabel={`Move the token in ${location} to the keychain`}
+            title="Move this token to the keychain?"
+            body={
+              <p>
+                Stores the token in the OS keychain and replaces line {finding.line} of <code>{finding.file}</code> with a comment saying how to use it; a private backup of the
+                file is kept.
+              </p>
+            }
+            confirmLabel="Move to keychain"
+            onConfirm={() => onAdopt(item)}
+          >
+            Move to keychain…
+          </ConfirmButton>
+        )}
         <button type="button" onClick={() => void onDismiss(item.id)} aria-label={`Dismiss ${info.title} in ${location}`}>
           Dismiss
         </button>

@@ -45,6 +45,9 @@ export const SECRET_KINDS = [
 /** One of the stable secret-kind ids in `SECRET_KINDS`. */
 export type SecretKind = (typeof SECRET_KINDS)[number]
 
+/** The kinds `cfwrap --adopt` moves into the vault: Cloudflare API tokens, what `cfwrap --token NAME` injects. */
+export const ADOPTABLE_KINDS: ReadonlySet<SecretKind> = new Set<SecretKind>(['cloudflare-user-token', 'cloudflare-account-token', 'cloudflare-legacy-token'])
+
 /** How bad a finding is, worst first. */
 export const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const
 
