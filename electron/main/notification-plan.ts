@@ -95,6 +95,8 @@ export function classifyEvent(event: CoreEvent): { key: string; pending: Pending
       if (event.event.type === 'broker-request' && event.event.needsApproval.length > 0) return { key: `approval:${event.event.requestId}`, pending: { kind: 'approval', event: event.event } }
       return null
     case 'finding-resolved':
+    case 'finding-moved':
+    case 'shadow-resolved':
       return null
   }
 }

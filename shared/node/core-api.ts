@@ -17,7 +17,11 @@ export type CoreEvent =
   | { type: 'token'; event: TokenEvent }
   | { type: 'finding'; finding: FindingView }
   | { type: 'finding-resolved'; id: string; file: string }
+  /** A known finding's line moved (lines were added or removed above it); same id, its new place. */
+  | { type: 'finding-moved'; id: string; file: string; line: number; column: number }
   | { type: 'shadow'; warning: ShadowWarning }
+  /** A shadowing warning's cause went away (the export was removed, the `.env` line adopted). */
+  | { type: 'shadow-resolved'; id: string; variable: string; file: string | null }
   | { type: 'expiring-soon'; token: string; tokenId: string | null; fingerprint: string | null; expiresAt: string }
 
 /** A finding of `scan` or `doctor`, with the vault token whose fingerprint it matches. */

@@ -699,6 +699,9 @@ class AppCore implements Core {
           }
           if (this.profiles.includes(event.finding.finding.file)) this.recomputeShadows()
           this.queueNotify()
+        } else if (event.type === 'finding-moved') {
+          const { id, finding } = event.finding
+          this.emit({ type: 'finding-moved', id, file: finding.file, line: finding.line, column: finding.column })
         } else if (event.type === 'finding-resolved') {
           this.emit({ type: 'finding-resolved', id: event.id, file: event.file })
           this.recomputeShadows()
@@ -715,9 +718,12 @@ class AppCore implements Core {
 
   private recomputeShadows(): void {
     const next = detectShadowing({ home: this.home, env: this.env, profiles: this.profiles, projectRoots: this.projectRoots() })
-    const before = new Set(this.shadows.map((s) => s.id))
+    const previous = this.shadows
+    const before = new Set(previous.map((s) => s.id))
+    const after = new Set(next.map((s) => s.id))
     this.shadows = next
     for (const warning of next) if (!before.has(warning.id)) this.emit({ type: 'shadow', warning })
+    for (const warning of previous) if (!after.has(warning.id)) this.emit({ type: 'shadow-resolved', id: warning.id, variable: warning.variable, file: warning.file })
     if (next.length !== before.size || next.some((w) => !before.has(w.id))) this.queueNotify()
   }
 

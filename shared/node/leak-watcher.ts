@@ -17,6 +17,7 @@ export interface WatchedFinding {
 export type LeakWatchEvent =
   | { type: 'finding'; finding: WatchedFinding }
   | { type: 'finding-resolved'; id: string; file: string }
+  | { type: 'finding-moved'; finding: WatchedFinding }
   | { type: 'file-skipped'; skipped: SkippedFile }
   | { type: 'watch-error'; message: string }
   /** A watched file was (re)scanned; `atMs` is when the scan finished (for latency measurements). */
@@ -233,7 +234,13 @@ export class LeakWatcher {
     }
     if (next.size > 0) this.current.set(file, next)
     else this.current.delete(file)
-    for (const [id, watched] of next) if (!previous.has(id)) this.options.onEvent({ type: 'finding', finding: watched })
+    // A finding is announced once; when lines above it move, it follows its line (same id, new
+    // place) and listeners hear `finding-moved`, never a second `finding`.
+    for (const [id, watched] of next) {
+      const before = previous.get(id)
+      if (before === undefined) this.options.onEvent({ type: 'finding', finding: watched })
+      else if (before.finding.line !== watched.finding.line || before.finding.column !== watched.finding.column) this.options.onEvent({ type: 'finding-moved', finding: watched })
+    }
     for (const id of previous.keys()) if (!next.has(id)) this.options.onEvent({ type: 'finding-resolved', id, file })
     this.options.onEvent({ type: 'file-scanned', file, atMs: this.now() })
   }

@@ -22,12 +22,13 @@ describe('cfwrap --daemon --watch', () => {
       lines.push(JSON.parse(line))
       for (const wake of waiters.splice(0)) wake()
     })
-    const next = async (type: string): Promise<Record<string, unknown>> => {
+    const next = (type: string): Promise<Record<string, unknown>> => nextWhere((l) => l.type === type, type)
+    const nextWhere = async (test: (line: Record<string, unknown>) => boolean, what = 'matching'): Promise<Record<string, unknown>> => {
       const deadline = Date.now() + 10_000
       for (;;) {
-        const found = lines.find((l) => l.type === type)
+        const found = lines.find(test)
         if (found) return found
-        if (Date.now() > deadline) throw new Error(`no ${type} event; got ${lines.map((l) => l.type).join(', ')}`)
+        if (Date.now() > deadline) throw new Error(`no ${what} event; got ${lines.map((l) => l.type).join(', ')}`)
         await new Promise<void>((r) => {
           waiters.push(r)
           setTimeout(r, 200)
@@ -39,9 +40,17 @@ describe('cfwrap --daemon --watch', () => {
     writeFileSync(join(project, '.env'), `APP=1\nCLOUDFLARE_API_TOKEN=${secret}\n`)
     const finding = await next('finding')
     expect(finding).toMatchObject({ file: join(project, '.env'), line: 2, kind: 'cloudflare-user-token', severity: 'high' })
-    expect(await next('shadow')).toMatchObject({ variable: 'CLOUDFLARE_API_TOKEN', source: 'dotenv', file: join(project, '.env') })
+    const shadow = await next('shadow')
+    expect(shadow).toMatchObject({ variable: 'CLOUDFLARE_API_TOKEN', source: 'dotenv', file: join(project, '.env') })
+    // Lines added above: the same finding (same id) follows its line; it is not announced again.
+    writeFileSync(join(project, '.env'), `# settings\n\nAPP=1\nCLOUDFLARE_API_TOKEN=${secret}\n`)
+    const moved = await next('finding-moved')
+    expect(moved).toMatchObject({ id: finding.id, file: join(project, '.env'), line: 4 })
+    expect(lines.filter((l) => l.type === 'finding')).toHaveLength(1)
     writeFileSync(join(project, '.env'), 'APP=1\n')
     expect(await next('finding-resolved')).toMatchObject({ id: finding.id })
+    // The cause of the shadowing is gone too, and the daemon says so.
+    expect(await next('shadow-resolved')).toMatchObject({ id: shadow.id, variable: 'CLOUDFLARE_API_TOKEN', file: join(project, '.env') })
     child.kill('SIGTERM')
     const status = await new Promise<number | null>((done) => child.on('close', (code) => done(code)))
     expect(status).toBe(0)

@@ -19,6 +19,10 @@ export function daemonEventJson(event: CoreEvent, now: Date = new Date()): Recor
       return { type: 'finding-resolved', time, id: event.id, file: event.file }
     case 'shadow':
       return { type: 'shadow', time, ...event.warning }
+    case 'shadow-resolved':
+      return { type: 'shadow-resolved', time, id: event.id, variable: event.variable, file: event.file }
+    case 'finding-moved':
+      return { type: 'finding-moved', time, id: event.id, file: event.file, line: event.line, column: event.column }
     case 'expiring-soon':
       return { type: 'expiring-soon', time, token: event.token, tokenId: event.tokenId, fingerprint: event.fingerprint, expiresAt: event.expiresAt }
   }
@@ -37,6 +41,10 @@ export function describeDaemonEvent(event: CoreEvent): string {
       return `resolved: the secret in ${event.file} is gone`
     case 'shadow':
       return `shadowing: ${event.warning.message} Fix: ${event.warning.fix}`
+    case 'finding-moved':
+      return `moved: the secret in ${event.file} is now on line ${event.line}`
+    case 'shadow-resolved':
+      return `resolved: ${event.variable}${event.file ? ` in ${event.file}` : ''} no longer overrides the Wrangler login`
     case 'expiring-soon':
       return `${event.token} expires at ${event.expiresAt}`
   }
