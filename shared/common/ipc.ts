@@ -28,6 +28,18 @@ export const TokenViewSchema = z.extend(
 export type TokenView = z.infer<typeof TokenViewSchema>
 
 /** A leak finding as the window sees it. */
+/** What Cloudflare's verify endpoint says of a found token (`--scan --verify`, or the watcher when its setting is on). */
+export const VerdictSchema = z.object({
+  status: z.enum(['active', 'disabled', 'expired', 'invalid', 'unknown']),
+  expiresOn: z.nullable(z.string()),
+  /** Whether its Cloudflare id is one this vault recorded. */
+  inVault: z.boolean(),
+  /** Why the status is unknown (Cloudflare could not be asked). */
+  detail: z.optional(z.string()),
+})
+/** What Cloudflare says of a found token. */
+export type Verdict = z.infer<typeof VerdictSchema>
+
 export const FindingViewSchema = z.object({
   /** Stable across saves: file + kind + fingerprint. */
   id: z.string(),
@@ -35,6 +47,8 @@ export const FindingViewSchema = z.object({
   /** Name of the vault token whose fingerprint matches, if any ("this is your token X"). */
   knownToken: z.nullable(z.string()),
   firstSeen: isoDate,
+  /** Whether the token is still alive, when the watcher's "ask Cloudflare" setting is on. */
+  verified: z.optional(VerdictSchema),
 })
 /** A finding as the window sees it. */
 export type FindingView = z.infer<typeof FindingViewSchema>
@@ -64,6 +78,8 @@ export const SettingsViewSchema = z.object({
   watchedRoots: z.array(z.string()),
   recentTemplates: z.array(z.string()),
   watchPaused: z.boolean(),
+  /** Whether the watcher asks Cloudflare if each leaked token is alive (off by default: it sends the token there). */
+  verifyFindings: z.boolean(),
   /** The person's own templates, listed with the built-in ones. */
   customTemplates: z.array(CustomTemplateSchema),
   /** When an agent's request needs the person's approval. */
@@ -213,6 +229,7 @@ export const CONTRACT = {
       namePrefix: z.optional(z.string().check(z.maxLength(31), z.regex(NAME_SEGMENT))),
       defaultOwner: z.optional(z.string().check(z.maxLength(41), z.regex(NAME_SEGMENT))),
       defaultAccountId: z.optional(z.nullable(CloudflareIdSchema)),
+      verifyFindings: z.optional(z.boolean()),
     }),
     response: SettingsViewSchema,
   },

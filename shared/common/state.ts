@@ -60,6 +60,8 @@ export const StoredSettingsSchema = z.object({
   watchedRoots: z.optional(z.array(z.string())),
   recentTemplates: z.optional(z.array(z.string())),
   watchPaused: z.optional(z.boolean()),
+  /** The watcher asks Cloudflare whether each leaked token is alive (opt-in, see verify-findings.ts). */
+  verifyFindings: z.optional(z.boolean()),
   /** When an agent's request needs a person (see shared/common/broker/policy.ts); absent rules keep their defaults. */
   approvalPolicy: z.optional(z.partial(ApprovalPolicySchema)),
   /** Commands `run_with_token` of `cfwrap --mcp` may run, each as the argv prefix it must start with. */

@@ -18,7 +18,9 @@ import type {
   Response,
   SettingsView,
   ShadowWarning,
+  Verdict,
 } from '../common/ipc'
+import type { Finding } from '../common/scan'
 import { describePolicies } from '../common/policy'
 import { defaultAccountOf, mintingAccountOf, mintingViewOf, settingsViewOf, tokenView, withDefaultAccount } from './state-views'
 import type { AuditEvent, State, TokenRecord } from '../common/state'
@@ -93,6 +95,9 @@ class AppCore implements Core {
   private audit: AuditEvent[] = []
   private events: TokenEvent[] = []
   private shadows: ShadowWarning[] = []
+  // Cloudflare's verdicts on leaked tokens, by fingerprint (the watcher's opt-in check), and those being asked.
+  private readonly verdicts = new Map<string, Verdict>()
+  private readonly verifying = new Set<string>()
   private watcher: LeakWatcher | null = null
   private daemon: Daemon | null = null
   private refreshTimer: NodeJS.Timeout | null = null
@@ -151,7 +156,7 @@ class AppCore implements Core {
     const dismissed = new Set(this.state.dismissedFindings ?? [])
     const findings: FindingView[] = (this.watcher?.findings() ?? [])
       .filter((watched) => !dismissed.has(watched.id))
-      .map((watched: WatchedFinding) => ({ id: watched.id, finding: watched.finding, knownToken: this.tokenWithFingerprint(watched.finding.fingerprint), firstSeen: watched.firstSeen }))
+      .map((watched: WatchedFinding) => this.findingView(watched))
     return {
       revision: this.revision,
       now: new Date(this.now()).toISOString(),
@@ -305,8 +310,10 @@ class AppCore implements Core {
         if (patch.defaultOwner !== undefined) next.defaultOwner = patch.defaultOwner
         if (patch.defaultAccountId === null) delete next.defaultAccountId
         else if (patch.defaultAccountId !== undefined) next.defaultAccountId = patch.defaultAccountId
+        if (patch.verifyFindings !== undefined) next.verifyFindings = patch.verifyFindings
         return next
       })
+      if (patch.verifyFindings === true) for (const watched of this.watcher?.findings() ?? []) this.verifyInBackground(watched.finding)
       return settingsViewOf(this.state)
     })
   }
@@ -694,9 +701,9 @@ class AppCore implements Core {
       onEvent: (event) => {
         if (event.type === 'finding') {
           if (!(this.state.dismissedFindings ?? []).includes(event.finding.id)) {
-            const { id, finding, firstSeen } = event.finding
-            this.emit({ type: 'finding', finding: { id, finding, knownToken: this.tokenWithFingerprint(finding.fingerprint), firstSeen } })
+            this.emit({ type: 'finding', finding: this.findingView(event.finding) })
           }
+          this.verifyInBackground(event.finding.finding)
           if (this.profiles.includes(event.finding.finding.file)) this.recomputeShadows()
           this.queueNotify()
         } else if (event.type === 'finding-moved') {
@@ -879,6 +886,40 @@ class AppCore implements Core {
   }
 
   /** The vault token whose fingerprint a finding matches ("this is your token X"), or null. */
+  /** A watched finding as the window sees it: with the vault token it is, and Cloudflare's verdict when asked. */
+  private findingView(watched: WatchedFinding): FindingView {
+    const verified = this.verdicts.get(watched.finding.fingerprint)
+    return { id: watched.id, finding: watched.finding, knownToken: this.tokenWithFingerprint(watched.finding.fingerprint), firstSeen: watched.firstSeen, ...(verified ? { verified } : {}) }
+  }
+
+  /**
+   * With the "ask Cloudflare" setting on, checks a leaked Cloudflare API token with the verify
+   * endpoint (at most once an hour per value, through verifyFindings' cache and gate) and puts the
+   * verdict into the finding. Off by default; never blocks the watcher.
+   */
+  private verifyInBackground(finding: Finding): void {
+    if (this.state.settings?.verifyFindings !== true) return
+    if (finding.kind !== 'cloudflare-user-token' && finding.kind !== 'cloudflare-account-token') return
+    if (this.verdicts.has(finding.fingerprint) || this.verifying.has(finding.fingerprint)) return
+    this.verifying.add(finding.fingerprint)
+    const state = this.state
+    void verifyFindings([finding], {
+      env: this.env,
+      cacheDir: this.vault.dir,
+      recordedIds: new Set(state.tokens.flatMap((t) => (t.tokenId ? [t.tokenId] : []))),
+      accountId: defaultAccountOf(state),
+      now: this.now,
+    })
+      .then((verdicts) => {
+        const verdict = verdicts.get(finding.fingerprint)
+        if (verdict === undefined) return
+        this.verdicts.set(finding.fingerprint, verdict)
+        this.queueNotify()
+      })
+      .catch(() => undefined)
+      .finally(() => this.verifying.delete(finding.fingerprint))
+  }
+
   private tokenWithFingerprint(fingerprint: string): string | null {
     return this.state.tokens.find((t) => t.fingerprint === fingerprint)?.name ?? null
   }

@@ -63,6 +63,7 @@ export function settingsViewOf(state: State): SettingsView {
     watchedRoots: settings.watchedRoots ?? [],
     recentTemplates: settings.recentTemplates ?? [],
     watchPaused: settings.watchPaused ?? false,
+    verifyFindings: settings.verifyFindings ?? false,
     customTemplates: settings.customTemplates ?? [],
     approvalPolicy: ApprovalPolicySchema.parse(settings.approvalPolicy ?? {}),
   }

@@ -8,6 +8,7 @@
 import { join } from 'node:path'
 import * as z from 'zod/mini'
 import { fingerprint } from '../common/fingerprint'
+import { VerdictSchema, type Verdict } from '../common/ipc'
 import { holdSecret } from '../common/redact'
 import type { Finding } from '../common/scan'
 import { CloudflareApiError, CloudflareClient, apiBaseUrl } from './cloudflare'
@@ -16,17 +17,7 @@ import { readPrivateFile } from './private-files'
 import { RequestGate } from './request-gate'
 import { readRegularFile } from './safe-read'
 
-/** What Cloudflare says of a found token. */
-export const VerdictSchema = z.object({
-  status: z.enum(['active', 'disabled', 'expired', 'invalid', 'unknown']),
-  expiresOn: z.nullable(z.string()),
-  /** Whether its Cloudflare id is one this vault recorded. */
-  inVault: z.boolean(),
-  /** Why the status is unknown (Cloudflare could not be asked). */
-  detail: z.optional(z.string()),
-})
-/** What Cloudflare says of a found token. */
-export type Verdict = z.infer<typeof VerdictSchema>
+export { VerdictSchema, type Verdict } from '../common/ipc'
 
 /** How long a verdict is reused before the value is asked about again. */
 export const VERIFY_CACHE_MS = 60 * 60 * 1000

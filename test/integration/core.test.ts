@@ -140,6 +140,32 @@ describe('core', () => {
     }
   })
 
+  it('asks Cloudflare whether a leaked token is alive only when the setting is on', async () => {
+    const project = mkdtempSync(join(tmpdir(), 'cfwrap-core-verify-'))
+    try {
+      expect(core.currentSnapshot().settings.verifyFindings).toBe(false)
+      await serveRequest(core, 'addWatchedRoot', { path: project })
+      const verifyCalls = () => world.fake.requests.filter((request) => request.path.endsWith('/tokens/verify')).length
+      const before = verifyCalls()
+      writeFileSync(join(project, '.env'), `CLOUDFLARE_API_TOKEN=${world.minting.value}\n`)
+      const found = await waitFor(() => core.currentSnapshot().findings.find((f) => f.finding.file === join(project, '.env')))
+      await new Promise((r) => setTimeout(r, 300))
+      expect(found.verified).toBeUndefined()
+      expect(verifyCalls()).toBe(before)
+      // Opt in: the finding already there is checked, and says the token still works.
+      const on = await serveRequest(core, 'updateSettings', { verifyFindings: true })
+      expect(on.ok && on.value.verifyFindings).toBe(true)
+      const verified = await waitFor(() => core.currentSnapshot().findings.find((f) => f.finding.file === join(project, '.env') && f.verified !== undefined))
+      expect(verified.verified).toMatchObject({ status: 'active' })
+      expect(verifyCalls()).toBe(before + 1)
+      expect(JSON.stringify(core.currentSnapshot())).not.toContain(world.minting.value)
+      await serveRequest(core, 'updateSettings', { verifyFindings: false })
+      await serveRequest(core, 'removeWatchedRoot', { path: project })
+    } finally {
+      rmSync(project, { recursive: true, force: true })
+    }
+  })
+
   it('watches shell start-up files and reports a shadowing export', async () => {
     writeFileSync(join(userHome, '.zshrc'), `export CLOUDFLARE_API_TOKEN=${fakeSecret()}\n`)
     const finding = await waitFor(() => core.currentSnapshot().findings.find((f) => f.finding.file === join(userHome, '.zshrc')))

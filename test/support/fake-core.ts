@@ -89,6 +89,7 @@ export function snapshot(overrides: Omit<Partial<CoreSnapshot>, 'settings'> & { 
       watchedRoots: [],
       recentTemplates: [],
       watchPaused: false,
+      verifyFindings: false,
       customTemplates: [],
       approvalPolicy: { risks: ['high'], envs: ['prod'], aboveDefaultTtl: true, permanent: true },
       ...settings,

@@ -141,6 +141,23 @@ export function FindingsView({ api, snapshot, highlight, navigate, notify }: Vie
   )
 }
 
+/** What Cloudflare said of a leaked token, in a sentence. */
+function verdictText(verdict: NonNullable<FindingView['verified']>): string {
+  const ours = verdict.inVault ? ' It is one of this vault\'s tokens.' : ''
+  switch (verdict.status) {
+    case 'active':
+      return `Cloudflare says this token still works${verdict.expiresOn ? ` (until ${verdict.expiresOn})` : ' and has no deadline'}.${ours}`
+    case 'expired':
+      return `Cloudflare says this token has expired.${ours}`
+    case 'disabled':
+      return `Cloudflare says this token is disabled.${ours}`
+    case 'invalid':
+      return 'Cloudflare does not know this token: it was deleted or never existed.'
+    case 'unknown':
+      return `Whether this token still works is unknown${verdict.detail ? `: ${verdict.detail}` : ''}.`
+  }
+}
+
 function FindingCard({
   item,
   highlighted,
@@ -177,6 +194,11 @@ function FindingCard({
         {finding.exported && <span className="tag">exported to every process</span>}
         {finding.commented && <span className="tag">in a comment</span>}
       </p>
+      {item.verified !== undefined && (
+        <p className={`verdict verdict-${item.verified.status}`} data-testid="finding-verdict">
+          {verdictText(item.verified)}
+        </p>
+      )}
       {item.knownToken !== null && (
         <div className="known-token">
           <p>

@@ -138,7 +138,7 @@ function WatchSection({ api, snapshot }: ViewProps) {
   const { settings } = snapshot
   const [path, setPath] = useState('')
   const [outcome, setOutcome] = useState<Outcome>(null)
-  const ids = { path: useId(), title: useId(), pause: useId() }
+  const ids = { path: useId(), title: useId(), pause: useId(), verify: useId() }
 
   const run = async (action: () => ReturnType<ViewProps['api']['addWatchedRoot']>, success: string) => {
     try {
@@ -198,6 +198,18 @@ function WatchSection({ api, snapshot }: ViewProps) {
           }}
         />
         <label htmlFor={ids.pause}>Pause watching</label>
+      </div>
+      <div className="checkbox">
+        <input
+          id={ids.verify}
+          type="checkbox"
+          checked={settings.verifyFindings}
+          onChange={(event) => {
+            const verifyFindings = event.target.checked
+            void run(() => api.updateSettings({ verifyFindings }), verifyFindings ? 'Leaked Cloudflare tokens will be checked with Cloudflare.' : 'Leaked tokens are no longer sent to Cloudflare to be checked.')
+          }}
+        />
+        <label htmlFor={ids.verify}>Ask Cloudflare whether a leaked Cloudflare token still works (sends each one to Cloudflare&apos;s verify endpoint, at most once an hour)</label>
       </div>
       <OutcomeLine outcome={outcome} />
     </section>
