@@ -5,6 +5,7 @@ import { errorMessage } from '../format'
 import type { ViewProps } from '../App'
 import { TextField } from '../components/TextField'
 import { Facts } from '../components/Facts'
+import { CheckboxField } from '../components/CheckboxField'
 
 /** Minting credential, watched folders and defaults. */
 export function SettingsView(props: ViewProps) {
@@ -187,30 +188,23 @@ function WatchSection({ api, snapshot }: ViewProps) {
           Add folder
         </button>
       </form>
-      <div className="checkbox">
-        <input
-          id={ids.pause}
-          type="checkbox"
-          checked={settings.watchPaused}
-          onChange={(event) => {
-            const paused = event.target.checked
-            void run(() => api.setWatchPaused({ paused }), paused ? 'Watching paused.' : 'Watching resumed.')
-          }}
-        />
-        <label htmlFor={ids.pause}>Pause watching</label>
-      </div>
-      <div className="checkbox">
-        <input
-          id={ids.verify}
-          type="checkbox"
-          checked={settings.verifyFindings}
-          onChange={(event) => {
-            const verifyFindings = event.target.checked
-            void run(() => api.updateSettings({ verifyFindings }), verifyFindings ? 'Leaked Cloudflare tokens will be checked with Cloudflare.' : 'Leaked tokens are no longer sent to Cloudflare to be checked.')
-          }}
-        />
-        <label htmlFor={ids.verify}>Ask Cloudflare whether a leaked Cloudflare token still works (sends each one to Cloudflare&apos;s verify endpoint, at most once an hour)</label>
-      </div>
+      <CheckboxField
+        id={ids.pause}
+        label="Pause watching"
+        checked={settings.watchPaused}
+        onChange={(paused) => void run(() => api.setWatchPaused({ paused }), paused ? 'Watching paused.' : 'Watching resumed.')}
+      />
+      <CheckboxField
+        id={ids.verify}
+        label="Ask Cloudflare whether a leaked Cloudflare token still works (sends each one to Cloudflare's verify endpoint, at most once an hour)"
+        checked={settings.verifyFindings}
+        onChange={(verifyFindings) =>
+          void run(
+            () => api.updateSettings({ verifyFindings }),
+            verifyFindings ? 'Leaked Cloudflare tokens will be checked with Cloudflare.' : 'Leaked tokens are no longer sent to Cloudflare to be checked.',
+          )
+        }
+      />
       <OutcomeLine outcome={outcome} />
     </section>
   )
