@@ -1,11 +1,18 @@
 import { serveRequest } from '../../shared/node/ipc-adapter'
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { randomBytes } from 'node:crypto'
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { fingerprint } from '../../shared/common/fingerprint'
 import { SCREENSHOT_DIR, openWindow, startBrowserSuite, type BrowserSuite, type OpenWindow } from '../support/browser'
 import { startCoreHarness, type CoreHarness } from './harness'
+
+/** A random value in the shape of a user API token, made elsewhere (not in the vault, not on the fake API). */
+function fakeToken(): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789'
+  return `cfut_${Array.from(randomBytes(40), (byte) => alphabet[byte % alphabet.length]).join('')}${randomBytes(4).toString('hex')}`
+}
 
 const VIEWS = [
   { tab: /Tokens/, file: 'tokens' },
@@ -169,6 +176,20 @@ describe('the window over the real core', () => {
     expect(rolled?.value).not.toBe(second.secret)
     await expect.poll(() => secondCard.textContent()).not.toContain(`This is your token ${second.name}`)
     expect(await page.content()).not.toContain(rolled?.value as string)
+
+    // A token made elsewhere, pasted into a file: "Move to keychain…" stores it and leaves a comment.
+    const pasted = fakeToken()
+    const thirdFile = join(harness.project, '.env.production')
+    writeFileSync(thirdFile, `APP=1\r\nCLOUDFLARE_API_TOKEN=${pasted}\r\n`)
+    const thirdLocation = page.getByTestId('finding-location').filter({ hasText: `${thirdFile}:2` })
+    await thirdLocation.waitFor({ timeout: 20_000 })
+    await page.getByRole('button', { name: `Move the token in ${thirdFile}:2 to the keychain` }).click()
+    await page.getByRole('dialog', { name: 'Move this token to the keychain?' }).getByRole('button', { name: 'Move to keychain' }).click()
+    await page.getByRole('status').filter({ hasText: 'Moved the token to the keychain as' }).waitFor()
+    expect(readFileSync(thirdFile, 'utf8')).toMatch(/^APP=1\r\n# CLOUDFLARE_API_TOKEN was moved to the OS keychain by cfwrap as [^\r\n]+\r\n$/)
+    await thirdLocation.waitFor({ state: 'detached', timeout: 20_000 })
+    expect(harness.core.currentSnapshot().tokens.some((token) => token.fingerprint === fingerprint(pasted))).toBe(true)
+    expect(await page.content()).not.toContain(pasted)
     expect(window.problems).toEqual([])
   }, 90_000)
 
