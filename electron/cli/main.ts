@@ -69,12 +69,30 @@ async function dispatch(invocation: Invocation): Promise<number> {
 /** Modes that print what is wrong with the state file after they ran (the run path stays quiet and fast). */
 const REPORTS_STATE_PROBLEMS = new Set<Invocation['mode']>(['add', 'list', 'remove', 'bind', 'unbind', 'setup', 'mint', 'revoke', 'revoke-all', 'reap', 'doctor'])
 
+/** Exit status of a command whose reader went away, as a shell reports `cat` killed by SIGPIPE (128 + 13). */
+export const CLOSED_PIPE_STATUS = 141
+
+/**
+ * Ends the command quietly when its output goes to a pipe whose reader left (`cfwrap --list | head`),
+ * as `cat` does, instead of an unhandled EPIPE with a stack.
+ */
+function endQuietlyOnClosedPipe(): void {
+  const onError = (error: NodeJS.ErrnoException): void => {
+    if (error.code === 'EPIPE') process.exit(CLOSED_PIPE_STATUS)
+    throw error
+  }
+  process.stdout.on('error', onError)
+  process.stderr.on('error', onError)
+}
+
 /** Runs cfwrap with the given arguments and sets the exit code. */
 export async function main(argv: readonly string[]): Promise<void> {
   let mode: Invocation['mode'] | null = null
   try {
     const invocation = parseArgs(argv)
     mode = invocation.mode
+    // The daemon outlives its reader (its events also go to the audit log); the run path has its own.
+    if (mode !== 'run' && mode !== 'daemon') endQuietlyOnClosedPipe()
     process.exitCode = await dispatch(invocation)
   } catch (error) {
     // The command's own error already says where the damaged file went.

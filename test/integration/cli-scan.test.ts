@@ -1,5 +1,5 @@
 // `cfwrap --scan` and `cfwrap --doctor` through the built CLI on real files.
-import { execFileSync, spawnSync } from 'node:child_process'
+import { execFileSync, spawn, spawnSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -68,6 +68,21 @@ describe('cfwrap --scan', () => {
     expect(lines[groq]).toContain('Groq API key (GROQ_API_KEY)')
     expect(lines[groq + 2]).toMatch(/^ {4}fix: Delete it at console.groq.com/)
     expect(lines[groq + 3] ?? '').not.toContain('--adopt')
+  })
+
+  it('ends quietly, as cat does, when its reader goes away (`cfwrap --scan --json … | head -c 100`)', async () => {
+    const dir = join(home.dir, 'many')
+    mkdirSync(dir, { recursive: true })
+    // Far more output than a pipe buffers, so the write after the reader left fails with EPIPE.
+    writeFileSync(join(dir, '.env'), Array.from({ length: 4000 }, (_, i) => `TOKEN_${i}_CLOUDFLARE_API_TOKEN=${fakeSecret()}`).join('\n'))
+    const child = spawn(process.execPath, [CLI, '--scan', '--json', 'many'], { env, cwd: home.dir, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stderr = ''
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+    await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()))
+    child.stdout.destroy()
+    const status = await new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)))
+    expect(stderr).toBe('')
+    expect(status).toBe(141)
   })
 
   it('--scan on a path that does not exist exits 2; a file reached by two spellings is listed once', async () => {
