@@ -127,6 +127,12 @@ describe('linear time on adversarial input', () => {
         [`parseLine ${syntax} pairs`, () => parseLine(fill('"k": "v a", '), syntax)],
         [`parseLine ${syntax} assignments`, () => parseLine(fill('export A=1 '), syntax)],
       ]),
+      // Every line a secret-named sibling key: the walk up to the parent keys happens once, not per line.
+      ['YAML parent keys of a long run of siblings', () => scanText(fill('  api_token: abcdefgh12345678\n'), { file: 'x.yaml', origin: 'project' })],
+      ['YAML parent keys under deep nesting', () => scanText(fill(Array.from({ length: 40 }, (_, depth) => `${' '.repeat(depth)}k${depth}:\n`).join('') + '                                         secret: x1y2z3w4v5u6t7s8\n'), { file: 'x.yaml', origin: 'project' })],
+      // Generic-secret names before every `=`: each is one anchored regex hit and one line parse.
+      ['secret-named assignments on one line', () => scanText(fill('A_TOKEN=x1y2z3w4v5 '), PROFILE)],
+      ['secret-named assignments, one a line', () => scanText(fill('A_TOKEN=x1y2z3w4v5\n'), PROFILE)],
     ]
     for (const [name, run] of checks) expect(timed(run).ms, name).toBeLessThan(ONE_MB_BUDGET_MS)
   })

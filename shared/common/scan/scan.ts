@@ -173,6 +173,8 @@ class TextScanner {
   // Lines are counted only up to where findings are: countedLines newlines lie before countedTo.
   private countedTo = 0
   private countedLines = 0
+  // The last YAML line whose parents were looked up (see yamlParentsOf).
+  private yamlMemo: { lineStart: number; indent: number; parents: string[] } | undefined
   // The last line tested by lineHoldsValue, and its answer.
   private shapeCheckedLine = -1
   private lineHasShape = false
@@ -297,7 +299,7 @@ class TextScanner {
     const structure = parseLine(line, this.syntax)
     const bindings = line.includes('?') || line.includes('&') ? structure.bindings.concat(queryParameterBindings(line)) : structure.bindings
     const hints: NameHints = { cloudflareOnLine: CLOUDFLARE_WORD.test(line) }
-    if (this.syntax === 'yaml' && (line.charCodeAt(0) === 32 || line.charCodeAt(0) === 9)) hints.parents = yamlParents(text, lineStart)
+    if (this.syntax === 'yaml' && (line.charCodeAt(0) === 32 || line.charCodeAt(0) === 9)) hints.parents = this.yamlParentsOf(lineStart)
     for (const binding of bindings) {
       const { valueStart, valueEnd } = binding
       if (valueEnd - valueStart < 8 || valueEnd - valueStart > MAX_NAMED_VALUE_LENGTH || claimed.overlaps(valueStart, valueEnd)) continue
@@ -316,13 +318,14 @@ class TextScanner {
     hits.sort((a, b) => a.start - b.start)
     const sorted = bindings.slice().sort((a, b) => a.valueStart - b.valueStart)
     const line = this.lineNumberAt(lineStart)
+    const lineSecrets: LineSecrets = { hits }
     for (const hit of hits) {
       const binding = bindingAt(sorted, hit.start)
       // Browser keys (Firebase, Maps) are public by design when the name says so; see nameSaysPublic.
       if (hit.kind === 'google-api-key' && binding !== undefined && nameSaysPublic(binding.name)) continue
       const commented = commentStart !== -1 && hit.start >= commentStart
       const exported = binding?.exported ?? false
-      const variable = binding !== undefined && isSafeName(binding.name, hits) ? binding.name : undefined
+      const variable = binding !== undefined && isSafeName(binding.name, lineSecrets) ? binding.name : undefined
       const finding: Finding = {
         file: this.ctx.file,
         line,
@@ -337,6 +340,23 @@ class TextScanner {
       this.findings.push(finding)
       if (binding?.setsVariable === true && !exported && !commented) this.exportableLater.add(finding)
     }
+  }
+
+  /**
+   * `yamlParents`, remembered for the last line asked: a following line with the same indentation
+   * has the same parents unless a key with less indentation lies between them, which is checked
+   * over just the lines in between. So a long run of sibling keys costs one walk up, not one each.
+   */
+  private yamlParentsOf(lineStart: number): string[] {
+    const indent = indentationAt(this.text, lineStart)
+    const memo = this.yamlMemo
+    if (memo !== undefined && memo.indent === indent && memo.lineStart < lineStart && !keyLessIndentedBetween(this.text, memo.lineStart, lineStart, indent)) {
+      memo.lineStart = lineStart
+      return memo.parents
+    }
+    const parents = yamlParents(this.text, lineStart)
+    this.yamlMemo = { lineStart, indent, parents }
+    return parents
   }
 
   /** `fingerprint()` with a per-scan cache: generated files repeat one secret thousands of times. */
@@ -391,14 +411,41 @@ class TextScanner {
 /** Longest variable name a finding carries; longer "names" are text the parser mistook for one. */
 const MAX_NAME_LENGTH = 128
 
+/** Above this many secrets on one line, names are checked against a set of them instead of one by one. */
+const LINEAR_NAME_CHECK_HITS = 64
+
+/** The secrets found on one line, for `isSafeName`: the set of them and their distinct lengths. */
+interface LineSecrets {
+  hits: readonly Hit[]
+  set?: Set<string>
+  lengths?: number[]
+}
+
+/** True when `name` contains one of the line's secrets; by substring lookups when the line holds many. */
+function nameHoldsSecret(name: string, secrets: LineSecrets): boolean {
+  if (secrets.hits.length <= LINEAR_NAME_CHECK_HITS) {
+    for (const hit of secrets.hits) if (hit.secret.length > 0 && name.includes(hit.secret)) return true
+    return false
+  }
+  if (secrets.set === undefined) {
+    secrets.set = new Set(secrets.hits.map((hit) => hit.secret).filter((secret) => secret.length > 0 && secret.length <= MAX_NAME_LENGTH))
+    secrets.lengths = [...new Set([...secrets.set].map((secret) => secret.length))].sort((x, y) => x - y)
+  }
+  for (const length of secrets.lengths ?? []) {
+    if (length > name.length) break
+    for (let at = 0; at + length <= name.length; at++) if (secrets.set.has(name.slice(at, at + length))) return true
+  }
+  return false
+}
+
 /**
  * Whether a binding's name may go into a finding. Names come from the file's text, and a
  * `KEY: value` reading of `ghp_…: x` or `curl -u AKIA…:secret` would make a secret the name:
  * such names, and any that contain a secret found on the line, are left out.
  */
-function isSafeName(name: string, hits: readonly Hit[]): boolean {
+function isSafeName(name: string, secrets: LineSecrets): boolean {
   if (name.length > MAX_NAME_LENGTH) return false
-  for (const hit of hits) if (hit.secret.length > 0 && name.includes(hit.secret)) return false
+  if (nameHoldsSecret(name, secrets)) return false
   TOKEN_IN_LINE.lastIndex = 0
   for (let match = TOKEN_IN_LINE.exec(name); match !== null; match = TOKEN_IN_LINE.exec(name)) {
     if (matchTokenAt(name, match.index) !== undefined || matchSlackWebhookAt(name, match.index) !== undefined) return false
@@ -409,6 +456,23 @@ function isSafeName(name: string, hits: readonly Hit[]): boolean {
 /** How many lines above a YAML line `yamlParents` looks for the keys it is nested under. */
 const YAML_PARENT_LOOKBACK_LINES = 200
 const YAML_KEY = /^([ \t]*)(?:-[ \t]+)?["']?([A-Za-z0-9_.-]{1,64})["']?[ \t]*:(?:[ \t\r]|$)/
+
+/** Spaces and tabs at the start of the line at `lineStart`. */
+function indentationAt(text: string, lineStart: number): number {
+  let i = lineStart
+  while (i < text.length && (text.charCodeAt(i) === 32 || text.charCodeAt(i) === 9)) i++
+  return i - lineStart
+}
+
+/** Whether a YAML key line indented less than `indent` starts in [from, to) (after the line at `from`). */
+function keyLessIndentedBetween(text: string, from: number, to: number, indent: number): boolean {
+  for (let start = text.indexOf('\n', from) + 1; start > 0 && start < to; start = text.indexOf('\n', start) + 1) {
+    if (indentationAt(text, start) >= indent) continue
+    const end = text.indexOf('\n', start)
+    if (YAML_KEY.test(text.slice(start, Math.min(end === -1 ? text.length : end, start + 256)))) return true
+  }
+  return false
+}
 
 /**
  * The keys a YAML line at `lineStart` is nested under, outermost first, found by walking up to
