@@ -52,12 +52,14 @@ const PRIVATE_KEY_HEADER = '-----BEGIN '
 // through ordinary text (one alternation of everything would try every alternative everywhere).
 // - SHAPE_CANDIDATE: a vendor prefix, the Slack webhook host or a private-key header.
 const SHAPE_CANDIDATE = new RegExp(TOKEN_ANCHORED_SOURCE, 'g')
+// How far before its anchor letter a letter-anchored prefix starts (see TOKEN_ANCHORED_SOURCE).
+const LETTER_ANCHOR_OFFSETS = [0, 1, 2, 4]
 // - NAME_CANDIDATE: an `=` or `:` right after a name ending in a secret or vendor word (TOKEN,
-//   SECRET, PASSWORD, KEY, AUTH, CREDENTIALS, Authorization, CLOUDFLARE…; up to two short
-//   `_PROD`-style suffixes allowed): where generic secrets, `.npmrc`'s _authToken and the
+//   SECRET, PASSWORD, KEY, AUTH, CREDENTIALS, Authorization, CLOUDFLARE…; one short `_PROD`
+//   or `_2` suffix allowed, two cost twice the time): where generic secrets, `.npmrc`'s _authToken and the
 //   prefix-less formats (CF_API_TOKEN, X-Auth-Key, AWS_SECRET_ACCESS_KEY) are bound.
 const NAME_CANDIDATE =
-  /[=:](?<=(?:secrets?|token|passw(?:or)?d|pwd|passphrase|auth|credentials?|key|authorization|cloudflare)(?:_[A-Za-z0-9]{1,10}){0,2}["']?[ \t]{0,3}[=:])/gi
+  /[=:](?<=(?:secrets?|token|passw(?:or)?d|pwd|passphrase|auth|credentials?|key|authorization|cloudflare)(?:_[a-z0-9]{1,10})?["']?[ \t]{0,3}[=:])/gi
 // - STATEMENT_CANDIDATE: a line that binds a name to a value without `=` or `:` after it: fish
 //   `set`, csh `setenv`, `setx`, `launchctl setenv`, Dockerfile `ENV`, PowerShell `Set-Item` and
 //   `[Environment]::SetEnvironmentVariable(…)`, `.netrc`'s `machine`/`login`/`password`.
@@ -189,7 +191,12 @@ class TextScanner {
 
   run(): Finding[] {
     const lineStarts: number[] = []
-    this.collectLines(SHAPE_CANDIDATE, lineStarts, (match, at) => this.tokenStartsAt(at - (match[1] ?? match[2] ?? match[3] ?? '').length))
+    this.collectLines(SHAPE_CANDIDATE, lineStarts, (match, at) => {
+      const lead = match[1] ?? match[2] ?? match[3]
+      if (lead !== undefined) return this.tokenStartsAt(at - lead.length)
+      // A prefix found at a letter inside it (the `z` of AIza, the `J` of eyJ): its start is a few characters back.
+      return LETTER_ANCHOR_OFFSETS.some((back) => at - back >= 0 && this.tokenStartsAt(at - back))
+    })
     this.collectLines(NAME_CANDIDATE, lineStarts, (_match, _at, lineStart, lineEnd) => this.lineHoldsValue(lineStart, lineEnd))
     this.collectLines(STATEMENT_CANDIDATE, lineStarts, (_match, _at, lineStart, lineEnd) => this.lineHoldsValue(lineStart, lineEnd))
     this.collectLines(URL_CANDIDATE, lineStarts, () => true)

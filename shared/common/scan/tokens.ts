@@ -196,11 +196,14 @@ export const TOKEN_PREFIX_SOURCE =
  * characters instead of trying twenty alternatives at every position. Groups 1–3 hold the part of
  * the prefix before the separator; the candidate starts that many characters before the match.
  * A lookbehind takes the first alternative that fits, so none may end another listed after it
- * (`gsk` before `sk`).
+ * (`gsk` before `sk`). The prefixes without a separator are found at a rarer letter inside them
+ * (the `z` of `AIza`, the `J` of `eyJ`), 0 to 4 characters after their start.
  */
 export const TOKEN_ANCHORED_SOURCE =
   '_(?<=(cfut|cfat|cfk|cfoat|gsk|sk|rk|r8|re|gh[pousr]|github|hf|npm|whsec)_)|-(?:(?<=(sk|xox[bpaesr]|xapp|xai)-)|----BEGIN )|' +
-  '\\.(?<=(v1|SG|xoxe|hooks)\\.)|AIza|SK[0-9a-f]|A[KS]IA|0x4AAAAAAA|eyJ|IQoJb3JpZ2lu|FwoGZXIvYXdz'
+  '\\.(?<=(v1|SG|xoxe|hooks)\\.)|' +
+  // Prefixes without a separator are found at a rarer letter inside them, 0–4 characters in.
+  'z(?<=AIz)a|K(?<=SK)[0-9a-f]|IA(?<=A[KS]IA)|x4AAAAAAA(?<=0x4AAAAAAA)|J(?<=eyJ)|Q(?<=IQ)oJb3JpZ2lu|ZXIvYXdz(?<=FwoGZXIvYXdz)'
 
 // Everything sharing a prefix's first two characters, so a candidate tries only a handful of shapes.
 const PATTERNS_BY_LEAD = new Map<string, TokenPattern[]>()
