@@ -709,6 +709,7 @@ class AppCore implements Core {
         } else if (event.type === 'finding-moved') {
           const { id, finding } = event.finding
           this.emit({ type: 'finding-moved', id, file: finding.file, line: finding.line, column: finding.column })
+          this.queueNotify()
         } else if (event.type === 'finding-resolved') {
           this.emit({ type: 'finding-resolved', id: event.id, file: event.file })
           this.recomputeShadows()

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { CONTRACT } from '../../shared/common/ipc'
+import { CONTRACT, type CoreSnapshot } from '../../shared/common/ipc'
 import { readAudit } from '../../shared/node/audit'
 import type { CoreEvent } from '../../shared/node/core-api'
 import { createCore } from '../../shared/node/core'
@@ -129,6 +129,10 @@ describe('core', () => {
       expect(finding.finding.line).toBe(2)
       expect(finding.knownToken).toBe('cfwrap-minting')
       expect(events.some((e) => e.type === 'finding' && e.finding.id === finding.id)).toBe(true)
+      // Lines added above it: the window is sent the finding at its new line, same id.
+      writeFileSync(join(project, '.env'), `# a\n# b\nX=1\nCLOUDFLARE_API_TOKEN=${world.minting.value}\n`)
+      await waitFor(() => pushed.some((json) => (JSON.parse(json) as CoreSnapshot).findings.some((f) => f.id === finding.id && f.finding.line === 4)))
+      expect(events.filter((e) => e.type === 'finding' && e.finding.id === finding.id)).toHaveLength(1)
       // The .env also shadows the Wrangler login when Wrangler runs there.
       await waitFor(() => core.currentSnapshot().shadows.find((s) => s.source === 'dotenv' && s.file === join(project, '.env')))
       expect(await serveRequest(core, 'dismissFinding', { id: finding.id })).toMatchObject({ ok: true })
