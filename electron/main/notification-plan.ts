@@ -94,6 +94,9 @@ export function classifyEvent(event: CoreEvent): { key: string; pending: Pending
       // An agent waits for the person: always worth a notification (one per request).
       if (event.event.type === 'broker-request' && event.event.needsApproval.length > 0) return { key: `approval:${event.event.requestId}`, pending: { kind: 'approval', event: event.event } }
       return null
+    case 'finding-verified':
+      // A leak whose token Cloudflare says still works is worth a second, specific notification.
+      return event.finding.verified?.status === 'active' ? { key: `alive:${event.finding.id}`, pending: { kind: 'finding', finding: event.finding } } : null
     case 'finding-resolved':
     case 'finding-moved':
     case 'shadow-resolved':
@@ -133,6 +136,7 @@ function findingNotification(findings: readonly FindingView[], home: string | un
   if (findings.length === 1 && only !== undefined) {
     const { finding } = only
     const lines = [`${displayPath(finding.file, home)}:${finding.line}`]
+    if (only.verified?.status === 'active') lines.push(`Cloudflare says it still works${only.verified.expiresOn ? ` (until ${only.verified.expiresOn})` : ''}.`)
     if (only.knownToken !== null) lines.push(`This is your token ${only.knownToken}.`)
     if (finding.exported) lines.push('It is exported to every program this shell starts.')
     return {

@@ -17,6 +17,8 @@ export type CoreEvent =
   | { type: 'token'; event: TokenEvent }
   | { type: 'finding'; finding: FindingView }
   | { type: 'finding-resolved'; id: string; file: string }
+  /** Cloudflare answered whether a leaked token is alive (the watcher's opt-in check); the finding carries the verdict. */
+  | { type: 'finding-verified'; finding: FindingView }
   /** A known finding's line moved (lines were added or removed above it); same id, its new place. */
   | { type: 'finding-moved'; id: string; file: string; line: number; column: number }
   | { type: 'shadow'; warning: ShadowWarning }

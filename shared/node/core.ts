@@ -915,6 +915,9 @@ class AppCore implements Core {
         const verdict = verdicts.get(finding.fingerprint)
         if (verdict === undefined) return
         this.verdicts.set(finding.fingerprint, verdict)
+        for (const watched of this.watcher?.findings() ?? []) {
+          if (watched.finding.fingerprint === finding.fingerprint) this.emit({ type: 'finding-verified', finding: this.findingView(watched) })
+        }
         this.queueNotify()
       })
       .catch(() => undefined)

@@ -161,6 +161,8 @@ describe('core', () => {
       expect(on.ok && on.value.verifyFindings).toBe(true)
       const verified = await waitFor(() => core.currentSnapshot().findings.find((f) => f.finding.file === join(project, '.env') && f.verified !== undefined))
       expect(verified.verified).toMatchObject({ status: 'active' })
+      // Listeners hear it too (the tray's notification, the daemon's JSON).
+      expect(events.some((e) => e.type === 'finding-verified' && e.finding.id === verified.id && e.finding.verified?.status === 'active')).toBe(true)
       expect(verifyCalls()).toBe(before + 1)
       expect(JSON.stringify(core.currentSnapshot())).not.toContain(world.minting.value)
       await serveRequest(core, 'updateSettings', { verifyFindings: false })

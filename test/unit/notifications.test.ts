@@ -295,4 +295,15 @@ describe('an agent waiting for approval', () => {
     // Granted at once by the policy: nothing to interrupt anyone for.
     expect(classifyEvent({ type: 'token', event: { ...request, needsApproval: [] } })).toBeNull()
   })
+
+  it('says so when Cloudflare answers that a leaked token still works, and stays quiet when it is dead', () => {
+    const alive = findingView('f1', '/home/jane/shop/.env', 2, { verified: { status: 'active', expiresOn: '2027-01-01T00:00:00Z', inVault: false } })
+    const classified = classifyEvent({ type: 'finding-verified', finding: alive })
+    expect(classified?.key).toBe('alive:f1')
+    const [spec] = planNotifications(classified ? [classified.pending] : [], NOW)
+    expect(spec?.body).toContain('Cloudflare says it still works (until 2027-01-01T00:00:00Z).')
+    for (const status of ['expired', 'invalid', 'disabled', 'unknown'] as const) {
+      expect(classifyEvent({ type: 'finding-verified', finding: { ...alive, verified: { status, expiresOn: null, inVault: false } } })).toBeNull()
+    }
+  })
 })

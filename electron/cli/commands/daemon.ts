@@ -21,6 +21,10 @@ export function daemonEventJson(event: CoreEvent, now: Date = new Date()): Recor
       return { type: 'shadow', time, ...event.warning }
     case 'shadow-resolved':
       return { type: 'shadow-resolved', time, id: event.id, variable: event.variable, file: event.file }
+    case 'finding-verified': {
+      const { id, finding, verified } = event.finding
+      return { type: 'finding-verified', time, id, file: finding.file, line: finding.line, fingerprint: finding.fingerprint, verified }
+    }
     case 'finding-moved':
       return { type: 'finding-moved', time, id: event.id, file: event.file, line: event.line, column: event.column }
     case 'expiring-soon':
@@ -41,6 +45,8 @@ export function describeDaemonEvent(event: CoreEvent): string {
       return `resolved: the secret in ${event.file} is gone`
     case 'shadow':
       return `shadowing: ${event.warning.message} Fix: ${event.warning.fix}`
+    case 'finding-verified':
+      return `checked with Cloudflare: the token in ${event.finding.finding.file}:${event.finding.finding.line} is ${event.finding.verified?.status ?? 'unknown'}`
     case 'finding-moved':
       return `moved: the secret in ${event.file} is now on line ${event.line}`
     case 'shadow-resolved':
