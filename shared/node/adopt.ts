@@ -7,14 +7,15 @@
 // comment saying where the token went and how to use it, so line numbers do not move.
 //
 // `planAdopt` reads and decides and changes nothing; `writeAdoptedFile` writes the backup and
-// the new file. Between them the caller stores the secret: if that fails, the file is untouched.
+// the new file with the comment the caller chose (it knows the token's name only once it has
+// looked in the vault). Between them the caller stores the secret: if that fails, the file is
+// untouched.
 
 import { lstatSync, realpathSync, statSync } from 'node:fs'
 import { basename, dirname, join } from 'node:path'
 import { UserError } from '../common/errors'
-import { fingerprint } from '../common/fingerprint'
 import { ADOPTABLE_KINDS, SECRET_KIND_INFO, scanBytes, type Finding, type SecretKind } from '../common/scan'
-import { matchTokenAt } from '../common/scan/tokens'
+import { tokenAtFinding } from '../common/scan/tokens'
 import { STORED_TOKEN_NAME } from '../common/ids'
 import { replaceFileAtomic, writeFileAtomic } from './fs-atomic'
 import { readRegularFile } from './safe-read'
@@ -22,12 +23,10 @@ import { readRegularFile } from './safe-read'
 
 /** The largest file `--adopt` rewrites; profiles and `.env` files are far smaller. */
 const MAX_ADOPT_BYTES = 5 * 1024 * 1024
-/** Length of a pre-2026 API token, which has no prefix to measure it by. */
-const LEGACY_TOKEN_LENGTH = 40
 
 type Encoding = 'utf-8' | 'utf-8-bom' | 'utf-16le' | 'utf-16be'
 
-/** What `planAdopt` found: the secret, where it is, and the file's bytes with that line replaced. */
+/** What `planAdopt` found: the secret, where it is, and how to build the file with that line replaced. */
 export interface AdoptPlan {
   /** The file as given, and its real path (links resolved: only a regular file is edited). */
   path: string
@@ -36,9 +35,10 @@ export interface AdoptPlan {
   fingerprint: string
   kind: SecretKind
   variable: string | null
-  /** The file's bytes as read, and as they will be written. */
+  /** The file's bytes as read. */
   original: Uint8Array
-  rewritten: Uint8Array
+  /** The file's bytes with the line replaced by `comment`, indented as the line was and behind the file's comment marker. */
+  withComment: (comment: string) => Uint8Array
   /** The file's permission bits, kept on the new file. */
   mode: number
 }
@@ -81,14 +81,6 @@ function isWholeAssignment(line: string, variable: string | null, secret: string
   return pattern.test(line)
 }
 
-/** The text of the secret a finding points at, read back from its line (the scanner never keeps it). */
-function secretAt(lineText: string, finding: Finding): string | null {
-  const start = finding.column - 1
-  const token = matchTokenAt(lineText, start)
-  const secret = token ? lineText.slice(token.start, token.end) : finding.kind === 'cloudflare-legacy-token' ? lineText.slice(start, start + LEGACY_TOKEN_LENGTH) : null
-  return secret !== null && fingerprint(secret) === finding.fingerprint ? secret : null
-}
-
 /** Byte offsets of line `line` (1-based) in UTF-8 bytes: its start and the end of its content (before `\r\n` or `\n`). */
 function utf8LineRange(bytes: Uint8Array, line: number, from: number): { start: number; end: number } | null {
   let start = from
@@ -106,7 +98,7 @@ function utf8LineRange(bytes: Uint8Array, line: number, from: number): { start: 
 
 /**
  * Reads `path`, finds the adoptable secret on `line` (one of `expectedFingerprints` when
- * given: what the scan saw there), and builds the file with that line replaced by `commentFor(indent, marker)`. Throws a
+ * given: what the scan saw there), and says how to build the file with that line replaced. Throws a
  * UserError with one sentence for everything it refuses: not a regular file, a link, no such
  * line, no Cloudflare API token on it, a different secret than the scan saw, more than the
  * assignment on the line, JSON.
@@ -114,7 +106,7 @@ function utf8LineRange(bytes: Uint8Array, line: number, from: number): { start: 
 export function planAdopt(
   path: string,
   line: number,
-  options: { expectedFingerprints?: readonly string[]; isProfile: boolean; comment: (variable: string | null) => string },
+  options: { expectedFingerprints?: readonly string[]; isProfile: boolean },
 ): AdoptPlan {
   let linkStat
   try {
@@ -157,15 +149,15 @@ export function planAdopt(
   }
   if (adoptable.length > 1) throw new UserError(`line ${line} of ${path} holds ${adoptable.length} tokens; say which with --fingerprint (\`cfwrap --scan ${path}\` prints them).`)
   const finding = adoptable[0] as Finding
-  const secret = secretAt(lineText, finding)
+  const secret = tokenAtFinding(lineText, finding)
   if (secret === null) throw new UserError(`line ${line} of ${path} changed while it was read; scan again.`)
   const variable = finding.variable ?? null
   if (!isWholeAssignment(lineText, variable, secret)) {
     throw new UserError(`line ${line} of ${path} holds more than the assignment of the token; put the assignment on a line of its own, or move the token by hand.`)
   }
   const indent = /^[ \t]*/.exec(lineText)?.[0] ?? ''
-  const rewritten = replace(`${indent}${marker} ${options.comment(variable)}`)
-  return { path, line, secret, fingerprint: finding.fingerprint, kind: finding.kind, variable, original, rewritten, mode: linkStat.mode & 0o7777 }
+  const withComment = (comment: string): Uint8Array => replace(`${indent}${marker} ${comment}`)
+  return { path, line, secret, fingerprint: finding.fingerprint, kind: finding.kind, variable, original, withComment, mode: linkStat.mode & 0o7777 }
 }
 
 /** The decoded text of one line and a function that returns the whole file with that line's content replaced. */
@@ -213,10 +205,10 @@ function safeRealpath(path: string): string {
 
 /**
  * Writes a 0600 backup of the original into `backupDir` (0700), then replaces the file atomically
- * with the rewritten bytes and its old mode. Refuses when the file changed since `planAdopt` read
+ * with the line turned into `comment`, keeping its old mode. Refuses when the file changed since `planAdopt` read
  * it. Returns the backup's path.
  */
-export function writeAdoptedFile(plan: AdoptPlan, backupDir: string, now: Date): string {
+export function writeAdoptedFile(plan: AdoptPlan, comment: string, backupDir: string, now: Date): string {
   const current = readRegularFile(plan.path, MAX_ADOPT_BYTES)
   if (!('bytes' in current) || !Buffer.from(current.bytes).equals(Buffer.from(plan.original))) {
     throw new UserError(`${plan.path} changed while cfwrap was adopting its token; the token is stored, the file is untouched: run the adopt again.`)
@@ -224,7 +216,7 @@ export function writeAdoptedFile(plan: AdoptPlan, backupDir: string, now: Date):
   const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z')
   const backup = join(backupDir, `${basename(plan.path)}.${stamp}.${plan.fingerprint}.bak`)
   writeFileAtomic(backup, plan.original)
-  replaceFileAtomic(plan.path, plan.rewritten, plan.mode)
+  replaceFileAtomic(plan.path, plan.withComment(comment), plan.mode)
   return backup
 }
 

@@ -38,7 +38,7 @@ import { brokerPaths } from './broker/paths'
 import { startDaemon, type Daemon, type DaemonContext, type DaemonOptions, type DaemonService } from './daemon'
 import { profileTest, scanPaths } from './file-scan'
 import { installGitHook, scanStaged, uninstallGitHook } from './git-staged'
-import { verifyFindings } from './verify-findings'
+import { isVerifiable, verifyFindings } from './verify-findings'
 import { KeychainUnavailableError } from './keychain'
 import { LeakWatcher, type WatchedFinding } from './leak-watcher'
 import { mintToken, MintRefusedError, planMint } from './mint'
@@ -481,33 +481,24 @@ class AppCore implements Core {
         throw new UserError(`a token named ${request.name} already exists; choose another --name, or remove it first with \`cfwrap --remove ${request.name}\`.`)
       }
       const projectDir = isProfile ? null : projectDirOf(file, this.home)
-      const place = projectDir === null ? 'home' : basename(projectDir) || 'project'
-      let name = request.name ?? ''
       const plan = planAdopt(file, request.line, {
         expectedFingerprints: request.fingerprint !== undefined ? [request.fingerprint] : fingerprintsSeenAt(this.vault.dir, file, request.line),
         isProfile,
-        comment: (variable) => {
-          name = request.name ?? defaultAdoptName(place, variable, (candidate) => state.tokens.some((token) => token.name === candidate))
-          return `${variable ?? 'A Cloudflare API token'} was moved to the OS keychain by cfwrap as ${name}; run commands with \`cfwrap --token ${name} -- <command>\`.`
-        },
       })
       // The same token already stored (adopted before from another copy): rewrite the file, add nothing.
       const existing = state.tokens.find((token) => token.fingerprint === plan.fingerprint)
-      if (existing) {
-        name = existing.name
-        plan.rewritten = planAdopt(file, request.line, {
-          expectedFingerprints: [plan.fingerprint],
-          isProfile,
-          comment: (variable) => `${variable ?? 'A Cloudflare API token'} is kept in the OS keychain by cfwrap as ${name}; run commands with \`cfwrap --token ${name} -- <command>\`.`,
-        }).rewritten
-      } else {
+      const place = projectDir === null ? 'home' : basename(projectDir) || 'project'
+      const name = existing?.name ?? request.name ?? defaultAdoptName(place, plan.variable, (candidate) => state.tokens.some((token) => token.name === candidate))
+      const where = existing ? 'is kept in the OS keychain' : 'was moved to the OS keychain'
+      const comment = `${plan.variable ?? 'A Cloudflare API token'} ${where} by cfwrap as ${name}; run commands with \`cfwrap --token ${name} -- <command>\`.`
+      if (!existing) {
         const record = await this.vault.addToken(
           { name, tokenId: null, accountId: null, expiresAt: null, template: null, source: 'dashboard', role: 'command', temporary: false },
           plan.secret,
         )
         this.onTokenEvent({ type: 'added', time: this.isoNow(), token: record.name, tokenId: null, fingerprint: record.fingerprint, from: `${file}:${request.line}` })
       }
-      const backup = writeAdoptedFile(plan, join(this.vault.dir, 'backups'), new Date(this.now()))
+      const backup = writeAdoptedFile(plan, comment, join(this.vault.dir, 'backups'), new Date(this.now()))
       let boundDir: string | null = null
       if (projectDir !== null) {
         boundDir = await this.vault.update((next) => {
@@ -555,21 +546,20 @@ class AppCore implements Core {
     }
   }
 
+  /** `cfwrap --scan`: the scan, remembered (where each secret was, for `--adopt`) unless it was of the index. */
   async scan(request: Parameters<Core['scan']>[0]): ReturnType<Core['scan']> {
+    const report = await this.scanKnown(request)
+    if (!('staged' in request)) rememberScan(this.vault.dir, report.findings)
+    return report
+  }
+
+  /** Scans and names each finding's vault token (and, with `verify`, asks Cloudflare about it). Remembers nothing. */
+  private async scanKnown(request: Parameters<Core['scan']>[0]): ReturnType<Core['scan']> {
     const report = 'staged' in request ? scanStaged(request.staged) : scanPaths(request.paths, profileTest(this.profiles))
     const state = await this.vault.readState().catch(() => null)
     const tokens = state?.tokens ?? []
     // Opt-in: only with `verify` is anything sent anywhere (Cloudflare's verify endpoint, once an hour per value).
-    const verdicts = request.verify && !('staged' in request)
-      ? await verifyFindings(report.findings, {
-          env: this.env,
-          cacheDir: this.vault.dir,
-          recordedIds: new Set(tokens.flatMap((t) => (t.tokenId ? [t.tokenId] : []))),
-          accountId: state ? defaultAccountOf(state) : null,
-          now: this.now,
-        })
-      : null
-    if (!('staged' in request)) rememberScan(this.vault.dir, report.findings)
+    const verdicts = request.verify && !('staged' in request) ? await verifyFindings(report.findings, this.verifyOptions(state)) : null
     return {
       ...report,
       findings: report.findings.map((finding) => {
@@ -579,13 +569,25 @@ class AppCore implements Core {
     }
   }
 
+  /** What `verifyFindings` needs from this service: where its cache lives, the ids this vault recorded, the default account. */
+  private verifyOptions(state: State | null): Parameters<typeof verifyFindings>[1] {
+    return {
+      env: this.env,
+      cacheDir: this.vault.dir,
+      recordedIds: new Set((state?.tokens ?? []).flatMap((t) => (t.tokenId ? [t.tokenId] : []))),
+      accountId: state ? defaultAccountOf(state) : null,
+      now: this.now,
+    }
+  }
+
   async gitHook(request: Parameters<Core['gitHook']>[0]): ReturnType<Core['gitHook']> {
     return request.install ? installGitHook(request.cwd, request.cfwrap) : uninstallGitHook(request.cwd)
   }
 
   async doctor(): Promise<DoctorReport> {
     const existing = this.profiles.filter((path) => isFile(path))
-    const profileReport = await this.scan({ paths: existing })
+    // The doctor's own look at the profiles is not "the last scan" `--adopt` compares with.
+    const profileReport = await this.scanKnown({ paths: existing })
     const state = await this.vault.readState()
     const shadows = detectShadowing({ home: this.home, env: this.env, profiles: existing, projectRoots: state.settings?.watchedRoots ?? [] })
     const tokens = state.tokens
@@ -900,17 +902,10 @@ class AppCore implements Core {
    */
   private verifyInBackground(finding: Finding): void {
     if (this.state.settings?.verifyFindings !== true) return
-    if (finding.kind !== 'cloudflare-user-token' && finding.kind !== 'cloudflare-account-token') return
+    if (!isVerifiable(finding)) return
     if (this.verdicts.has(finding.fingerprint) || this.verifying.has(finding.fingerprint)) return
     this.verifying.add(finding.fingerprint)
-    const state = this.state
-    void verifyFindings([finding], {
-      env: this.env,
-      cacheDir: this.vault.dir,
-      recordedIds: new Set(state.tokens.flatMap((t) => (t.tokenId ? [t.tokenId] : []))),
-      accountId: defaultAccountOf(state),
-      now: this.now,
-    })
+    void verifyFindings([finding], this.verifyOptions(this.state))
       .then((verdicts) => {
         const verdict = verdicts.get(finding.fingerprint)
         if (verdict === undefined) return

@@ -27,8 +27,7 @@ export function replaceFileAtomic(path: string, data: string | Uint8Array, mode:
   try {
     // Set after creation: the umask narrows the mode given to open.
     if (mode !== 0o600) fchmodSync(fd, mode)
-    if (typeof data === 'string') writeSync(fd, data)
-    else writeSync(fd, data)
+    writeSync(fd, typeof data === 'string' ? Buffer.from(data) : data)
     fsyncSync(fd)
   } finally {
     closeSync(fd)

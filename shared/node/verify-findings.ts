@@ -7,10 +7,10 @@
  */
 import { join } from 'node:path'
 import * as z from 'zod/mini'
-import { fingerprint } from '../common/fingerprint'
 import { VerdictSchema, type Verdict } from '../common/ipc'
 import { holdSecret } from '../common/redact'
 import type { Finding } from '../common/scan'
+import { tokenAtFinding } from '../common/scan/tokens'
 import { CloudflareApiError, CloudflareClient, apiBaseUrl } from './cloudflare'
 import { writeFileAtomic } from './fs-atomic'
 import { readPrivateFile } from './private-files'
@@ -24,14 +24,16 @@ export const VERIFY_CACHE_MS = 60 * 60 * 1000
 
 const CacheSchema = z.record(z.string(), z.object({ at: z.number(), verdict: VerdictSchema }))
 
+/** Whether Cloudflare's verify endpoint can judge a finding: a user or account API token of the 2026 format. */
+export function isVerifiable(finding: Pick<Finding, 'kind'>): boolean {
+  return finding.kind === 'cloudflare-user-token' || finding.kind === 'cloudflare-account-token'
+}
+
 /** A token's value read back from its file at the finding's place, when it still has the finding's fingerprint. */
 function valueAt(finding: Finding): string | null {
   const read = readRegularFile(finding.file, 16 * 1024 * 1024)
   if (!('bytes' in read)) return null
-  const line = read.bytes.toString('utf8').split(/\r?\n/)[finding.line - 1] ?? ''
-  const match = /^cf[ua]t_[A-Za-z0-9_-]+/.exec(line.slice(finding.column - 1))
-  const value = match?.[0] ?? null
-  return value !== null && fingerprint(value) === finding.fingerprint ? value : null
+  return tokenAtFinding(read.bytes.toString('utf8').split(/\r?\n/)[finding.line - 1] ?? '', finding)
 }
 
 /** The verdict of every Cloudflare API token among `findings`, by fingerprint. */
@@ -51,7 +53,7 @@ export async function verifyFindings(
   const gate = new RequestGate()
   try {
     for (const finding of findings) {
-      if (finding.kind !== 'cloudflare-user-token' && finding.kind !== 'cloudflare-account-token') continue
+      if (!isVerifiable(finding)) continue
       if (verdicts.has(finding.fingerprint)) continue
       const cached = cache[finding.fingerprint]
       if (cached && now() - cached.at < VERIFY_CACHE_MS) {

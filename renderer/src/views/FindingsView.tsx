@@ -1,5 +1,5 @@
-import { useId } from 'react'
-import type { FindingView, ShadowWarning } from '../../../shared/common/ipc'
+import { useId, type ReactNode } from 'react'
+import type { FindingView, Result, ShadowWarning } from '../../../shared/common/ipc'
 import { ADOPTABLE_KINDS, SECRET_KIND_INFO, SEVERITIES } from '../../../shared/common/scan/kinds'
 import { ConfirmButton } from '../components/ConfirmButton'
 import { Prose } from '../components/Prose'
@@ -26,62 +26,41 @@ export function FindingsView({ api, snapshot, highlight, navigate, notify }: Vie
   const { settings } = snapshot
   useScrollToItem(highlight, [...findings, ...snapshot.shadows].some((item) => item.id === highlight))
 
-  const dismiss = async (id: string) => {
+  /** Runs one window command and says how it went: `success` for the result, the error sentence otherwise (nothing on a quiet success). */
+  const act = async <T,>(call: () => Promise<Result<T>>, success?: (value: T) => ReactNode) => {
     try {
-      const result = await api.dismissFinding({ id })
+      const result = await call()
       if (!result.ok) notify({ tone: 'error', text: <Prose text={result.error} /> })
+      else if (success !== undefined) notify({ tone: 'success', text: success(result.value) })
     } catch (reason) {
       notify({ tone: 'error', text: errorMessage(reason) })
     }
   }
 
-  const revoke = async (name: string) => {
-    try {
-      const result = await api.revoke({ name })
-      notify(
-        result.ok
-          ? { tone: 'success', text: <>Revoked <code>{name}</code>. Remove the copy from the file too; it no longer works.</> }
-          : { tone: 'error', text: <Prose text={result.error} /> },
-      )
-    } catch (reason) {
-      notify({ tone: 'error', text: errorMessage(reason) })
-    }
-  }
+  const dismiss = (id: string) => act(() => api.dismissFinding({ id }))
 
-  const roll = async (name: string) => {
-    try {
-      const result = await api.roll({ name })
-      notify(
-        result.ok
-          ? { tone: 'success', text: <>Rolled <code>{name}</code>: the leaked secret no longer works; commands get the new one from the keychain. Remove the copy from the file too.</> }
-          : { tone: 'error', text: <Prose text={result.error} /> },
-      )
-    } catch (reason) {
-      notify({ tone: 'error', text: errorMessage(reason) })
-    }
-  }
+  const revoke = (name: string) =>
+    act(
+      () => api.revoke({ name }),
+      () => <>Revoked <code>{name}</code>. Remove the copy from the file too; it no longer works.</>,
+    )
 
-  const adopt = async (item: FindingView) => {
-    const { finding } = item
-    try {
-      const result = await api.adopt({ file: finding.file, line: finding.line, fingerprint: finding.fingerprint })
-      notify(
-        result.ok
-          ? {
-              tone: 'success',
-              text: (
-                <>
-                  Moved the token to the keychain as <code>{result.value.name}</code>; the line is now a comment (backup: <code>{result.value.backup}</code>).
-                  {result.value.boundDir !== null && <> Commands in <code>{result.value.boundDir}</code> use it.</>}
-                </>
-              ),
-            }
-          : { tone: 'error', text: <Prose text={result.error} /> },
-      )
-    } catch (reason) {
-      notify({ tone: 'error', text: errorMessage(reason) })
-    }
-  }
+  const roll = (name: string) =>
+    act(
+      () => api.roll({ name }),
+      () => <>Rolled <code>{name}</code>: the leaked secret no longer works; commands get the new one from the keychain. Remove the copy from the file too.</>,
+    )
+
+  const adopt = ({ finding }: FindingView) =>
+    act(
+      () => api.adopt({ file: finding.file, line: finding.line, fingerprint: finding.fingerprint }),
+      (adopted) => (
+        <>
+          Moved the token to the keychain as <code>{adopted.name}</code>; the line is now a comment (backup: <code>{adopted.backup}</code>).
+          {adopted.boundDir !== null && <> Commands in <code>{adopted.boundDir}</code> use it.</>}
+        </>
+      ),
+    )
 
   return (
     <>

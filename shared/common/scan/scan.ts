@@ -65,7 +65,7 @@ const NAME_CANDIDATE =
 //   `[Environment]::SetEnvironmentVariable(…)`, `.netrc`'s `machine`/`login`/`password`.
 //   Anchored on the newline before it.
 const STATEMENT_CANDIDATE =
-  /(?:^|\n)[ \t]*(?:set(?:env|x)?|ENV|passw(?:or)?d|machine|login|(?:Set|New)-Item|launchctl|\[(?:System\.)?Environment\]::)[ \tS]/g
+  /(?:^|\n)[ \t]*(?:(?:set(?:env|x)?|ENV|passw(?:or)?d|machine|login|(?:Set|New)-Item|launchctl)[ \t]|\[(?:System\.)?Environment\]::)/g
 // - URL_CANDIDATE: `://user:password@`, anchored on its literal `://`.
 const URL_CANDIDATE = new RegExp(URL_CREDENTIALS_SOURCE, 'g')
 const TOKEN_IN_LINE = new RegExp(`${TOKEN_PREFIX_SOURCE}|hooks\\.slack\\.com\\/|-----BEGIN `, 'g')

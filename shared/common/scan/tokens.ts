@@ -2,7 +2,9 @@
 // Every pattern is a sticky regex tried at one position, with bounded quantifiers over character
 // classes and at most one fixed literal between them, so a match attempt costs O(max length).
 
+import { fingerprint } from '../fingerprint'
 import { isTunnelToken, jwtRole } from './encoded'
+import type { Finding } from './finding'
 import type { SecretKind } from './kinds'
 import { isPlaceholderToken } from './values'
 
@@ -230,6 +232,21 @@ export function matchTokenAt(text: string, start: number): TokenMatch | undefine
     return { kind: pattern.kind, start, end: start + token.length }
   }
   return undefined
+}
+
+/** Length of a pre-2026 API token, which has no prefix to measure it by. */
+const LEGACY_TOKEN_LENGTH = 40
+
+/**
+ * The token a finding points at, read back from its line (the scanner never keeps values): a
+ * prefixed token by its shape, a pre-2026 API token by its 40 characters. Null when the line no
+ * longer holds a value with the finding's fingerprint. For `--adopt` and `--verify`.
+ */
+export function tokenAtFinding(lineText: string, finding: Pick<Finding, 'column' | 'kind' | 'fingerprint'>): string | null {
+  const start = finding.column - 1
+  const token = matchTokenAt(lineText, start)
+  const value = token ? lineText.slice(token.start, token.end) : finding.kind === 'cloudflare-legacy-token' ? lineText.slice(start, start + LEGACY_TOKEN_LENGTH) : null
+  return value !== null && fingerprint(value) === finding.fingerprint ? value : null
 }
 
 // hooks.slack.com/services/T…/B…/secret (also /workflows/ and /triggers/ URLs).
