@@ -93,18 +93,27 @@ export function createKeychainStore(service: string = KEYCHAIN_SERVICE): SecretS
         holdSecret(secret)
         return secret
       }
+      // A search lists the matching items, then reads each one; an item deleted between the two
+      // (another process revoking it) fails the read with "No such interface … Secret.Item". That
+      // is a vanished item, not a locked keychain, so a failed search is tried once more, and only
+      // a second failure is reported as the keychain being unavailable.
+      const search = (keyring: KeyringModule): Promise<string | null> =>
+        keyring
+          .findCredentialsAsync(serviceFor(account))
+          .catch(() => keyring.findCredentialsAsync(serviceFor(account)))
+          .then(pick, (error: unknown) => Promise.reject(unavailable(error)))
       // Where require() exists (the bundled CLI), the read is put on the thread pool synchronously,
       // before this call returns: an `await` first would delay it until the caller's synchronous
       // work (loading the rest of the CLI) is done, and the point is to overlap the two.
       const keyring = loadKeyringNow()
       if (keyring) {
         try {
-          return keyring.findCredentialsAsync(serviceFor(account)).then(pick, (error: unknown) => Promise.reject(unavailable(error)))
+          return search(keyring)
         } catch (error) {
           return Promise.reject(unavailable(error))
         }
       }
-      return guard(async () => pick(await (await loadKeyring()).findCredentialsAsync(serviceFor(account))))
+      return guard(async () => search(await loadKeyring()))
     },
     set: (account, secret) => {
       holdSecret(secret)

@@ -305,7 +305,7 @@ describe('--daemon', () => {
       const parsed = JSON.parse(line) as { type: string }
       if (parsed.type === 'expiring-soon') expiring.push(parsed as unknown as (typeof expiring)[number])
       // The daemon runs the whole core: leak and deadline events come too; token events must parse.
-      if (['finding', 'finding-resolved', 'shadow', 'expiring-soon'].includes(parsed.type)) return
+      if (['finding', 'finding-resolved', 'finding-moved', 'finding-verified', 'shadow', 'shadow-resolved', 'expiring-soon'].includes(parsed.type)) return
       events.push(TokenEventSchema.parse(parsed))
     })
     await waitFor(() => events.some((event) => event.type === 'daemon-started'), 15_000, `daemon start (${stderr})`)

@@ -108,3 +108,23 @@ describe('the redactor', () => {
     expect(secretProblem(fakeSecret())).toBeNull()
   })
 })
+
+describe('the keychain under concurrent use', () => {
+  it('a read racing the deletion of the same item gets the secret or nothing, never "the keychain is locked"', async () => {
+    // A Secret Service search lists items, then reads each; another process deleting one in between
+    // used to surface as KeychainUnavailableError ("No such interface … Secret.Item") in the reader.
+    const vault = Vault.open({ dir: home() })
+    const accounts = Array.from({ length: 40 }, (_, index) => vault.keychainAccount(`race-${index}`))
+    for (const account of accounts) await vault.secrets.set(account, fakeSecret())
+    cleanups.push(() => accounts.forEach((account) => void vault.secrets.delete(account)))
+    const outcomes = await Promise.all(
+      accounts.map(async (account) => {
+        const [read] = await Promise.all([vault.secrets.get(account).catch((error: Error) => error), vault.secrets.delete(account)])
+        return read
+      }),
+    )
+    const failures = outcomes.filter((outcome) => outcome instanceof Error)
+    expect(failures.map(String)).toEqual([])
+    for (const account of accounts) expect(await vault.secrets.get(account)).toBeNull()
+  })
+})
