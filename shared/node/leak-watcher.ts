@@ -1,9 +1,8 @@
-import { existsSync } from 'node:fs'
+import { existsSync, lstatSync, realpathSync } from 'node:fs'
 import { dirname, resolve, sep } from 'node:path'
-import type { FSWatcher } from 'chokidar'
 import type { Finding } from '../common/scan'
 import { gitIgnoredMapAsync, IGNORED_DIRS, isSkippedByName, scanFile, type SkippedFile } from './file-scan'
-import { lazyLoad } from './lazy-load'
+import { TreeWatcher } from './tree-watcher'
 
 /** A finding the watcher currently sees, with the identity that survives saves. */
 export interface WatchedFinding {
@@ -45,20 +44,24 @@ export function findingId(finding: Finding): string {
 }
 
 /**
- * Watches shell start-up files and project roots with chokidar and keeps the set of current
+ * Watches shell start-up files and project roots (one watch per directory, see {@link TreeWatcher}) and keeps the set of current
  * findings: a secret written into a watched file is reported once, stays the same finding when
  * the file is saved again (even if it moves to another line), and is resolved when it goes away.
  */
 export class LeakWatcher {
-  private profileWatcher: FSWatcher | null = null
-  private rootWatcher: FSWatcher | null = null
+  private profileWatcher: TreeWatcher | null = null
+  private rootWatcher: TreeWatcher | null = null
   private readonly current = new Map<string, Map<string, WatchedFinding>>()
   /** Files changed since the last scan; scanned together once the watched files are quiet for `debounceMs`. */
   private readonly pending = new Set<string>()
   private flushTimer: NodeJS.Timeout | null = null
   private flushing: Promise<void> | null = null
   private stopped = false
+  /** While a tree is being listed, files are only queued: the whole listing is then scanned as one batch (one `git check-ignore` per repository). */
+  private listing = 0
   private readonly profiles: Set<string>
+  /** Where a profile that is a link (to a dotfiles repository, say) really lives, mapped back to the profile. */
+  private readonly profileTargets = new Map<string, string>()
   private roots: string[]
   private readonly debounceMs: number
   private readonly now: () => number
@@ -72,41 +75,56 @@ export class LeakWatcher {
 
   /** Starts watching; resolves once the initial scan of every existing file is done. */
   async start(): Promise<void> {
-    // Shell start-up files are watched through their directories (depth 0, everything but the
-    // profiles ignored): chokidar's own handling of a path that does not exist yet misses files
-    // created right after start-up, and a profile that appears later is exactly what we look for.
-    const dirs = [...new Set([...this.profiles].map((p) => dirname(p)))].filter((d) => existsSync(d))
-    if (dirs.length > 0) this.profileWatcher = await this.watch(dirs, { depth: 0, ignored: (path) => !this.profiles.has(resolve(path)) && !dirs.includes(resolve(path)) })
-    if (this.roots.length > 0) await this.ensureRootWatcher()
+    // Shell start-up files are watched through their directories, everything else in them
+    // ignored: a profile that does not exist yet is exactly what we look for when it appears.
+    // A profile that is a link is also watched where it points, since editing the target does not
+    // touch the link's directory.
+    for (const profile of this.profiles) {
+      try {
+        if (lstatSync(profile).isSymbolicLink()) this.profileTargets.set(realpathSync(profile), profile)
+      } catch {
+        // Missing or dangling: watched through its directory.
+      }
+    }
+    const watchedNames = new Set([...this.profiles, ...this.profileTargets.keys()])
+    const dirs = [...new Set([...watchedNames].map((p) => dirname(p)))].filter((d) => existsSync(d))
+    await this.listThenScan(async () => {
+      if (dirs.length > 0) {
+        const profileWatcher = this.treeWatcher((path) => !watchedNames.has(path), (path) => this.schedule(this.profileTargets.get(path) ?? path))
+        this.profileWatcher = profileWatcher
+        for (const dir of dirs) await profileWatcher.add(dir)
+      }
+      for (const root of this.roots) await this.ensureRootWatcher().add(root)
+    })
+  }
+
+  /** Runs `list` (which queues files) and scans everything it queued as one batch, then waits for any later changes too. */
+  private async listThenScan(list: () => Promise<void>): Promise<void> {
+    this.listing++
+    try {
+      await list()
+    } finally {
+      this.listing--
+    }
+    if (this.listing === 0 && this.pending.size > 0 && this.flushTimer === null) await this.flush()
     await this.settle()
   }
 
-  private async ensureRootWatcher(): Promise<FSWatcher> {
-    this.rootWatcher ??= await this.watch(this.roots, { ignored: (path) => this.isIgnored(path) })
+  private ensureRootWatcher(): TreeWatcher {
+    this.rootWatcher ??= this.treeWatcher((path) => this.isIgnored(path), (path) => this.schedule(path))
     return this.rootWatcher
   }
 
-  private async watch(paths: string[], options: { depth?: number; ignored: (path: string) => boolean }): Promise<FSWatcher> {
-    const { watch } = await lazyLoad<typeof import('chokidar')>('chokidar', () => import('chokidar'))
-    const watcher = watch(paths, {
-      ignoreInitial: false,
-      // Never follow links: a symlink loop cannot trap the watcher, and links out of a project
-      // (to a whole home directory, say) do not widen what is watched.
-      followSymlinks: false,
-      ignorePermissionErrors: true,
-      atomic: true,
-      ...options,
+  private treeWatcher(ignored: (path: string) => boolean, onPath: (path: string) => void): TreeWatcher {
+    return new TreeWatcher({
+      ignored,
+      onPath,
+      onDirGone: (dir) => {
+        const prefix = dir + sep
+        for (const file of [...this.current.keys()]) if (file.startsWith(prefix)) this.forget(file)
+      },
+      onError: (message) => this.options.onEvent({ type: 'watch-error', message }),
     })
-    watcher.on('add', (path: string) => this.schedule(path))
-    watcher.on('change', (path: string) => this.schedule(path))
-    watcher.on('unlink', (path: string) => this.forget(resolve(path)))
-    watcher.on('unlinkDir', (path: string) => {
-      const prefix = resolve(path) + sep
-      for (const file of [...this.current.keys()]) if (file.startsWith(prefix)) this.forget(file)
-    })
-    watcher.on('error', (error: unknown) => this.options.onEvent({ type: 'watch-error', message: error instanceof Error ? error.message : String(error) }))
-    await new Promise<void>((ready) => watcher.once('ready', () => ready()))
-    return watcher
   }
 
   /** Stops watching and cancels pending scans. */
@@ -115,10 +133,16 @@ export class LeakWatcher {
     if (this.flushTimer) clearTimeout(this.flushTimer)
     this.flushTimer = null
     this.pending.clear()
-    await this.flushing
-    await Promise.all([this.profileWatcher?.close(), this.rootWatcher?.close()])
+    this.profileWatcher?.close()
+    this.rootWatcher?.close()
     this.profileWatcher = null
     this.rootWatcher = null
+    await this.flushing
+  }
+
+  /** How many directories are watched (one inotify watch each on Linux): about one per directory, never one per file. */
+  watchedDirectories(): number {
+    return (this.profileWatcher?.size() ?? 0) + (this.rootWatcher?.size() ?? 0)
   }
 
   /** Every finding currently present in a watched file. */
@@ -136,18 +160,20 @@ export class LeakWatcher {
     const abs = resolve(root)
     if (this.roots.includes(abs)) return
     this.roots.push(abs)
-    if (this.rootWatcher) this.rootWatcher.add(abs)
-    else await this.ensureRootWatcher()
-    await this.settle()
+    await this.listThenScan(() => this.ensureRootWatcher().add(abs))
   }
 
   /** Stops watching a project root; its findings are resolved. */
   async removeRoot(root: string): Promise<void> {
     const abs = resolve(root)
     this.roots = this.roots.filter((r) => r !== abs)
-    this.rootWatcher?.unwatch(abs)
     const prefix = abs + sep
-    for (const file of [...this.current.keys()]) if (file === abs || file.startsWith(prefix)) this.forget(file)
+    this.rootWatcher?.remove(abs)
+    for (const file of [...this.current.keys()]) {
+      if ((file === abs || file.startsWith(prefix)) && this.isIgnored(file)) this.forget(file)
+    }
+    // A root that lay inside the removed one is still watched.
+    for (const inner of this.roots) if (inner.startsWith(prefix)) await this.rootWatcher?.add(inner)
   }
 
   /** Waits until no scan is pending (tests and start-up use it). */
@@ -172,6 +198,7 @@ export class LeakWatcher {
   private schedule(path: string): void {
     if (this.stopped) return
     this.pending.add(resolve(path))
+    if (this.listing > 0) return // scanned together when the listing is done
     if (this.flushTimer) clearTimeout(this.flushTimer)
     this.flushTimer = setTimeout(() => {
       this.flushTimer = null

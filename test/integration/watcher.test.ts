@@ -1,6 +1,6 @@
-// The leak watcher on real files with real file watching (chokidar over inotify) in temp dirs.
+// The leak watcher on real files with real file watching (fs.watch over inotify, one watch per directory) in temp dirs.
 import { execFileSync } from 'node:child_process'
-import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -25,6 +25,22 @@ async function waitFor<T>(find: () => T | undefined, timeoutMs = 5000): Promise<
     if (Date.now() > deadline) throw new Error('timed out waiting for a watcher event')
     await new Promise((r) => setTimeout(r, 10))
   }
+}
+
+/** inotify watches this process holds, read from the kernel (/proc/self/fdinfo): what the user's limit counts. */
+function inotifyWatches(): number {
+  let watches = 0
+  for (const fd of readdirSync('/proc/self/fd')) {
+    let target = ''
+    try {
+      target = readlinkSync(`/proc/self/fd/${fd}`)
+    } catch {
+      continue // closed while listing
+    }
+    if (target !== 'anon_inode:inotify') continue
+    watches += readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8').split('\n').filter((line) => line.startsWith('inotify wd:')).length
+  }
+  return watches
 }
 
 beforeEach(() => {
@@ -172,10 +188,57 @@ describe('LeakWatcher', () => {
     }
     expect(events.filter((event) => event.type === 'finding')).toHaveLength(2)
     const checks = readFileSync(log, 'utf8').split('\n').filter((line) => line.includes('check-ignore'))
-    // 302 files in 2 repositories: one check per repository per batch (the first scan may come in a few batches).
-    expect(checks.length).toBeGreaterThanOrEqual(2)
-    expect(checks.length).toBeLessThanOrEqual(8)
+    // 302 files in 2 repositories, listed and then scanned as one batch: exactly one check per repository.
+    expect(checks).toHaveLength(2)
+    expect(checks.map((line) => line.split(' ')[1]).sort()).toEqual([...repos].sort())
     // The timer kept ticking while 302 files were scanned: no long synchronous stretch.
     expect(longestStall).toBeLessThan(1000)
+  })
+
+  it('holds one inotify watch per directory, not per file, and still sees a new .env in a watched folder and in a new one', async () => {
+    const project = join(dir, 'many')
+    for (let d = 0; d < 8; d++) {
+      mkdirSync(join(project, `pkg${d}`, 'src'), { recursive: true })
+      for (let f = 0; f < 40; f++) writeFileSync(join(project, `pkg${d}`, 'src', `f${f}.ts`), `export const v${f} = ${f}\n`)
+    }
+    mkdirSync(join(project, 'node_modules', 'dep'), { recursive: true })
+    for (let f = 0; f < 40; f++) writeFileSync(join(project, 'node_modules', 'dep', `f${f}.js`), '1\n')
+    const before = inotifyWatches()
+    const w = await startWatcher({ roots: [project] })
+    // 17 directories (the root, 8 packages, their 8 src folders; node_modules ignored), 320 files.
+    expect(w.watchedDirectories()).toBe(17)
+    expect(inotifyWatches() - before).toBeLessThanOrEqual(17)
+
+    writeFileSync(join(project, 'pkg3', 'src', '.env'), `CLOUDFLARE_API_TOKEN=${fakeSecret()}\n`)
+    await waitFor(() => events.find((e) => e.type === 'finding' && e.finding.finding.file === join(project, 'pkg3', 'src', '.env')))
+    // A folder created after start-up (with a file written at once) is watched from then on.
+    mkdirSync(join(project, 'fresh', 'deeper'), { recursive: true })
+    writeFileSync(join(project, 'fresh', 'deeper', '.env'), `CLOUDFLARE_API_TOKEN=${fakeSecret()}\n`)
+    await waitFor(() => events.find((e) => e.type === 'finding' && e.finding.finding.file === join(project, 'fresh', 'deeper', '.env')))
+    writeFileSync(join(project, 'fresh', 'deeper', '.env.local'), `CLOUDFLARE_API_TOKEN=${fakeSecret()}\n`)
+    await waitFor(() => events.find((e) => e.type === 'finding' && e.finding.finding.file === join(project, 'fresh', 'deeper', '.env.local')))
+    expect(w.watchedDirectories()).toBe(19)
+    // An editor's atomic save (write a temporary file, rename it over the original) is seen as a change.
+    writeFileSync(join(project, 'pkg5', '.env.tmp'), `CLOUDFLARE_API_TOKEN=${fakeSecret()}\n`)
+    renameSync(join(project, 'pkg5', '.env.tmp'), join(project, 'pkg5', '.env'))
+    await waitFor(() => events.find((e) => e.type === 'finding' && e.finding.finding.file === join(project, 'pkg5', '.env')))
+    // A deleted folder takes its findings and its watches with it.
+    rmSync(join(project, 'fresh'), { recursive: true })
+    await waitFor(() => (events.filter((e) => e.type === 'finding-resolved' && e.file.startsWith(join(project, 'fresh'))).length === 2 ? true : undefined))
+    await waitFor(() => (w.watchedDirectories() === 17 ? true : undefined))
+    expect(w.findings().map((f) => f.finding.file).sort()).toEqual([join(project, 'pkg3', 'src', '.env'), join(project, 'pkg5', '.env')])
+  })
+
+  it('a profile that is a link (to a dotfiles folder) is watched where it points', async () => {
+    const dotfiles = join(dir, 'dotfiles')
+    mkdirSync(dotfiles)
+    writeFileSync(join(dotfiles, 'zshrc'), 'export EDITOR=vim\n')
+    const zshrc = join(dir, '.zshrc')
+    symlinkSync(join(dotfiles, 'zshrc'), zshrc)
+    await startWatcher({ profiles: [zshrc] })
+    appendFileSync(join(dotfiles, 'zshrc'), `export CLOUDFLARE_API_TOKEN=${fakeSecret()}\n`)
+    const event = await waitFor(() => events.find((e) => e.type === 'finding'))
+    if (event.type !== 'finding') throw new Error('unreachable')
+    expect(event.finding.finding).toMatchObject({ file: zshrc, severity: 'critical', exported: true })
   })
 })
