@@ -119,7 +119,8 @@ class AppCore implements Core {
 
   constructor(private readonly options: CoreOptions) {
     this.env = options.env ?? process.env
-    this.vault = options.vault ?? Vault.open({ env: this.env })
+    // A one-shot CLI command writes a secret or two: a worker thread would only add its start-up.
+    this.vault = options.vault ?? Vault.open({ env: this.env, writeKeychainOffThread: !options.oneShot })
     this.home = options.home ?? (this.env.HOME || homedir())
     this.profiles = options.profiles ?? shellProfilePaths(this.home, process.platform, this.env)
     this.now = options.now ?? Date.now

@@ -79,7 +79,7 @@ function reaperService(reaper: Reaper): DaemonService {
 /** Starts the reaper and any extra services; resolves once each has started (the reaper's first pass runs on). */
 export async function startDaemon(options: DaemonOptions = {}): Promise<Daemon> {
   const env = options.env ?? process.env
-  const vault = options.vault ?? Vault.open({ env })
+  const vault = options.vault ?? Vault.open({ env, writeKeychainOffThread: true })
   const emit = (event: TokenEvent): void => {
     try {
       options.onEvent?.(event)

@@ -2,6 +2,7 @@ import type { AsyncEntry as AsyncEntryType } from '@napi-rs/keyring'
 import { UserError } from '../common/errors'
 import { holdSecret } from '../common/redact'
 import { lazyLoad } from './lazy-load'
+import type { KeychainWorker, KeychainWrite } from './keychain-worker'
 
 /** A place to keep secrets by account name. The OS keychain in the product; the interface keeps callers testable. */
 export interface SecretStore {
@@ -68,14 +69,30 @@ const ENTRY_OPTIONS = { linux: { store: 'secret-service' as const } }
  * for ~8 ms while it opens a D-Bus connection. On the start-up path of `cfwrap cmd` that overlap
  * is most of the wrapper's cost.
  */
-export function createKeychainStore(service: string = KEYCHAIN_SERVICE): SecretStore {
+export function createKeychainStore(service: string = KEYCHAIN_SERVICE, options: { writeOffThread?: boolean } = {}): SecretStore {
   const serviceFor = (account: string): string => `${service}/${account}`
+  // Long-running processes (the daemon, the tray app) write and delete on a worker thread: the
+  // reaper deleting 200 tokens would otherwise block its own event loop for over a second. Loaded
+  // only there, so the wrapper's start-up path never pays for worker_threads; if the worker cannot
+  // run (a packaged app that cannot load the addon in a worker), the work is done here instead.
+  const worker: Promise<KeychainWorker> | null = options.writeOffThread ? import('./keychain-worker').then((loaded) => new loaded.KeychainWorker(ENTRY_OPTIONS)) : null
   const entry = async (account: string): Promise<AsyncEntryType> => {
     const { AsyncEntry } = await loadKeyring()
     try {
       return new AsyncEntry(serviceFor(account), account, ENTRY_OPTIONS)
     } catch (error) {
       throw unavailable(error)
+    }
+  }
+  /** The worker's answer to `request` (a deletion: whether there was an item); null when there is no worker (or it is gone), and the caller does the work itself. */
+  const offThread = async (request: KeychainWrite): Promise<boolean | null> => {
+    if (!worker) return null
+    const loaded = await worker
+    try {
+      return await loaded.run(request)
+    } catch (error) {
+      if (error instanceof Error && error.name === 'KeychainWorkerGone') return null
+      throw error
     }
   }
   const guard = async <T>(work: () => Promise<T>): Promise<T> => {
@@ -117,8 +134,15 @@ export function createKeychainStore(service: string = KEYCHAIN_SERVICE): SecretS
     },
     set: (account, secret) => {
       holdSecret(secret)
-      return guard(async () => (await entry(account)).setPassword(secret))
+      return guard(async () => {
+        if ((await offThread({ op: 'set', service: serviceFor(account), account, secret })) !== null) return
+        await (await entry(account)).setPassword(secret)
+      })
     },
-    delete: (account) => guard(async () => (await entry(account)).deleteCredential()),
+    delete: (account) =>
+      guard(async () => {
+        const answer = await offThread({ op: 'delete', service: serviceFor(account), account })
+        return answer !== null ? answer : (await entry(account)).deleteCredential()
+      }),
   }
 }

@@ -41,6 +41,8 @@ export interface VaultOptions {
   dir?: string
   env?: NodeJS.ProcessEnv
   secrets?: SecretStore
+  /** Keychain writes and deletions on a worker thread (long-running processes: the daemon and the tray app). */
+  writeKeychainOffThread?: boolean
 }
 
 /** How often {@link Vault.onDidChange} checks the state file for changes made by other processes. */
@@ -121,7 +123,7 @@ export class Vault {
     const env = options.env ?? process.env
     const dir = options.dir ?? configDir(env)
     const namespace = options.dir === undefined ? keychainNamespace(env) : namespaceOf(dir)
-    return new Vault(dir, options.secrets ?? createKeychainStore(), namespace)
+    return new Vault(dir, options.secrets ?? createKeychainStore(undefined, { writeOffThread: options.writeKeychainOffThread }), namespace)
   }
 
   /** The keychain account under which the secret of token `name` is stored. */

@@ -5,6 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { holdSecret, redact } from '../../shared/common/redact'
 import { secretProblem } from '../../shared/common/secret'
 import type { TokenRecord } from '../../shared/common/state'
+import { KeychainWorker } from '../../shared/node/keychain-worker'
 import { Vault } from '../../shared/node/vault'
 import { cliEnv, fakeSecret, makeHome, runCli, type CliResult } from '../support/cli'
 
@@ -126,5 +127,31 @@ describe('the keychain under concurrent use', () => {
     const failures = outcomes.filter((outcome) => outcome instanceof Error)
     expect(failures.map(String)).toEqual([])
     for (const account of accounts) expect(await vault.secrets.get(account)).toBeNull()
+  })
+
+  it('with writes on a worker thread (the daemon, the tray): set, read, replace and delete agree with the keychain, and a read racing a delete is clean', async () => {
+    const vault = Vault.open({ dir: home(), writeKeychainOffThread: true })
+    const reader = Vault.open({ dir: vault.dir })
+    const accounts = Array.from({ length: 30 }, (_, index) => vault.keychainAccount(`worker-${index}`))
+    cleanups.push(() => accounts.forEach((account) => void reader.secrets.delete(account)))
+    const secrets = accounts.map(() => fakeSecret())
+    await Promise.all(accounts.map((account, index) => vault.secrets.set(account, secrets[index] as string)))
+    // Read back by a store that writes on the main thread: the same keychain items.
+    expect(await Promise.all(accounts.map((account) => reader.secrets.get(account)))).toEqual(secrets)
+    const replaced = fakeSecret()
+    await vault.secrets.set(accounts[0] as string, replaced)
+    expect(await reader.secrets.get(accounts[0] as string)).toBe(replaced)
+    const outcomes = await Promise.all(accounts.map(async (account) => (await Promise.all([reader.secrets.get(account).catch((error: Error) => error), vault.secrets.delete(account)]))))
+    expect(outcomes.filter(([read]) => read instanceof Error).map(String)).toEqual([])
+    expect(outcomes.map(([, deleted]) => deleted)).toEqual(accounts.map(() => true))
+    expect(await vault.secrets.delete(accounts[0] as string)).toBe(false)
+    for (const account of accounts) expect(await vault.secrets.get(account)).toBeNull()
+  })
+
+  it('a keychain worker that cannot load the addon hands every request back (the store then writes on the main thread)', async () => {
+    const worker = new KeychainWorker({}, '/nonexistent/keyring.js')
+    const request = { op: 'delete', service: 'cfwrap-test', account: 'nobody' } as const
+    await expect(worker.run(request)).rejects.toMatchObject({ name: 'KeychainWorkerGone' })
+    await expect(worker.run(request)).rejects.toMatchObject({ name: 'KeychainWorkerGone' })
   })
 })

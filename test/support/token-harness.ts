@@ -44,6 +44,8 @@ export interface TokenWorld {
 /** Options of {@link makeWorld}. */
 export interface WorldOptions {
   fake?: FakeCloudflareOptions
+  /** Keychain writes on a worker thread, as the daemon and the tray app do. */
+  writeKeychainOffThread?: boolean
   owner?: 'user' | 'account'
   /** Skip storing the minting credential (for tests of --setup itself). */
   skipSetup?: boolean
@@ -62,7 +64,7 @@ export const NO_APPROVAL_POLICY = { risks: [], envs: [], aboveDefaultTtl: false,
 export async function makeWorld(options: WorldOptions = {}): Promise<TokenWorld> {
   const fake = await startFakeCloudflare({ rateLimit: false, ...options.fake })
   const { dir } = makeHome('cfwrap-tokens-')
-  const vault = Vault.open({ dir })
+  const vault = Vault.open({ dir, writeKeychainOffThread: options.writeKeychainOffThread })
   const env: NodeJS.ProcessEnv = { CLOUDFLARE_API_BASE_URL: fake.url }
   const owner = options.owner ?? 'user'
   const minting =
