@@ -138,6 +138,27 @@ describe('cfwrap <command>', () => {
     expect(`${apart.stdout}${apart.stderr}`).toBe(secret)
   })
 
+  it('into a file (written at once) and into a pipe whose reader is slow (written in the background, reading paused past 8 MB): the same bytes, masked, in order', async () => {
+    const elsewhere = makeHome('cfwrap-out-')
+    try {
+      const direct = join(elsewhere.dir, 'direct.txt')
+      const throughSlowPipe = join(elsewhere.dir, 'slow.txt')
+      const intoFile = spawnSync('sh', ['-c', '"$0" "$1" --token deploy node "$2" bulk-secret 500 > "$3"', process.execPath, CLI, CHILD, direct], { env })
+      expect(intoFile.status).toBe(0)
+      // The reader sleeps before reading anything: the wrapper's writes wait, its queue fills and the child's pipe is paused.
+      const intoPipe = spawnSync('sh', ['-c', '"$0" "$1" --token deploy node "$2" bulk-secret 500 | (sleep 1; cat > "$3")', process.execPath, CLI, CHILD, throughSlowPipe], { env })
+      expect(intoPipe.status).toBe(0)
+      const a = readFileSync(direct)
+      const b = readFileSync(throughSlowPipe)
+      expect(a.length).toBeGreaterThan(10_000_000)
+      expect(b.equals(a)).toBe(true)
+      expect(a.toString('latin1').split('[cfwrap:masked]').length - 1).toBe(500)
+      expect(a.includes(secret.slice(0, 20))).toBe(false)
+    } finally {
+      elsewhere.cleanup()
+    }
+  })
+
   it('returns when the command exits, after draining what it wrote, even if a background child keeps the pipes open', async () => {
     const started = Date.now()
     const result = await runCli(['--token', 'deploy', 'sh', '-c', 'sleep 30 & echo "done $CLOUDFLARE_API_TOKEN"; exit 3'], { env })
