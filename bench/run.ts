@@ -21,7 +21,7 @@ const wanted = (name: string): boolean => only.length === 0 || only.includes(nam
 
 async function main(): Promise<void> {
   console.log(`cfwrap benchmarks on ${process.platform}/${process.arch}, node ${process.version}`)
-  if (wanted('startup')) console.log(formatStartup(benchStartup(40)))
+  if (wanted('startup')) console.log(formatStartup(await benchStartup(40)))
   if (wanted('masking')) console.log(formatMasking(benchMasking(200, 3)))
   if (wanted('reaper')) console.log(formatReaperBench(await benchReaper()))
   if (wanted('reliability')) console.log(formatReliability(await benchReliability()))

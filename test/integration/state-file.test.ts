@@ -57,6 +57,32 @@ describe('a damaged state file', () => {
     expect((await world.vault.list()).map((record) => record.name)).toEqual(['cfwrap-minting'])
   })
 
+  it('the wrapper validates only the record it runs with: another invalid record neither stops it nor is touched; an invalid chosen one takes the full path', async () => {
+    world = await makeWorld()
+    const good = await seedMintedToken(world, { name: 'cfwrap:demo:dev:workers-deploy:good', expiresAt: Date.now() + 600_000 })
+    const bad = await seedMintedToken(world, { name: 'cfwrap:demo:dev:workers-deploy:bad', expiresAt: Date.now() + 600_000 })
+    const state = JSON.parse(readFileSync(world.vault.paths.state, 'utf8'))
+    for (let i = 0; i < 50; i++) state.tokens.push({ ...state.tokens.find((record: { name: string }) => record.name === good.name), name: `filler-${i}` })
+    state.tokens.find((record: { name: string }) => record.name === bad.name).status = 'exploded'
+    writeFileSync(world.vault.paths.state, JSON.stringify(state), { mode: 0o600 })
+    const before = readFileSync(world.vault.paths.state, 'utf8')
+
+    const ran = await runCli(['--token', good.name, 'sh', '-c', 'test -n "$CLOUDFLARE_API_TOKEN" && echo ran'], { env: cliEnv(world.home, { CLOUDFLARE_API_BASE_URL: world.fake.url }) })
+    expect(ran.stderr).toBe('')
+    expect(ran.stdout).toBe('ran\n')
+    const after = readFileSync(world.vault.paths.state, 'utf8')
+    // Compared as a boolean: a failing diff of two long one-line strings takes long to print.
+    expect(after === before).toBe(true)
+    const view = await Vault.open({ dir: world.home }).readForRun(() => good.name)
+    expect(view.record).toEqual(good)
+
+    // The invalid record is the one asked for: the full reader repairs the file (dropping it) and the wrapper says there is no such token.
+    const refused = await runCli(['--token', bad.name, 'true'], { env: cliEnv(world.home) })
+    expect(refused.status).toBe(1)
+    expect(refused.stderr).toMatch(new RegExp(`no token named ${bad.name}`))
+    expect(readFileSync(world.vault.paths.state, 'utf8').includes(bad.name)).toBe(false)
+  })
+
   it('records that fail validation are dropped together with their keychain items; the rest is kept', async () => {
     world = await makeWorld()
     const good = await seedMintedToken(world, { name: 'cfwrap:demo:dev:workers-deploy:good', expiresAt: Date.now() + 600_000 })

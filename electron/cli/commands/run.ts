@@ -25,9 +25,9 @@ function commandName(command: string): string {
 }
 
 /** The token bound to `cwd` or its nearest bound ancestor directory. */
-export function boundTokenFor(state: State, cwd: string): string | undefined {
+export function boundTokenFor(bindings: State['bindings'], cwd: string): string | undefined {
   for (let dir = cwd; ; dir = dirname(dir)) {
-    const bound = state.bindings[dir]
+    const bound = bindings[dir]
     if (bound) return bound
     if (dirname(dir) === dir) return undefined
   }
@@ -71,15 +71,16 @@ export async function runCommand(invocation: Invocation): Promise<number> {
     secretPending = Promise.resolve(lease.secret)
     token = { name: lease.name, tokenId: null, fingerprint: lease.fingerprint, accountId: null }
   } else if (!oauth) {
-    const state = await vault.readState()
-    const name = requested ?? boundTokenFor(state, cwd)
+    // Only the record the command runs with is validated: 1,000 tokens must not slow every command down.
+    const view = await vault.readForRun((bindings) => requested ?? boundTokenFor(bindings, cwd))
+    const name = view.name
     if (!name) {
-      const names = state.tokens.filter((t) => t.role === 'command').map((t) => t.name)
+      const names = view.commandNames()
       throw new UsageError(
         `no token chosen for ${cwd}: pass --token NAME, or bind one to this directory with \`cfwrap --bind NAME\`${names.length ? ` (you have: ${names.join(', ')})` : '; add one with `cfwrap --add NAME` or mint one with `cfwrap --mint`'}.`,
       )
     }
-    const record = state.tokens.find((t) => t.name === name)
+    const record = view.record
     if (!record) throw new UserError(`no token named ${name}; \`cfwrap --list\` shows the tokens you have.`)
     checkInjectable(record)
     token = record
