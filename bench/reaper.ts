@@ -1,7 +1,7 @@
 // Reaper under load: 200 tokens whose deadlines fall within the same 10 seconds, deleted by the
 // real Reaper over HTTP (fake Cloudflare API with its rate limiter on) with the real keychain and a
 // real clock. Reports the worst delay past a deadline, the request count and the most requests in
-// any 5-minute window. Targets: worst delay <= 2 s, never over Cloudflare's 1,200 per 5 minutes.
+// any 5-minute window. Goals: worst delay <= 1 s (also with the machine loaded), never over Cloudflare's 1,200 per 5 minutes.
 //
 //   node scripts/with-keyring.mjs npx tsx bench/reaper.ts [count]
 import { spawn } from 'node:child_process'
@@ -26,6 +26,8 @@ export interface ReaperBenchResult {
   /** Most requests the API saw in any 5-minute window, set-up included. */
   maxRequestsInWindow: number
   rateLimitedResponses: number
+  /** Processes spinning on the CPU during the run (0: a quiet machine). */
+  load: number
   targetsMet: boolean
 }
 
@@ -118,9 +120,10 @@ export async function benchReaper(count = 200, spreadMs = 10_000, options: { loa
       requests: world.fake.stats.totalRequests - requestsBefore,
       maxRequestsInWindow: world.fake.stats.maxRequestsInWindow,
       rateLimitedResponses: world.fake.stats.rateLimitedResponses,
+      load: options.load ?? 0,
       targetsMet: false,
     }
-    result.targetsMet = result.worstDelayMs <= 2000 && result.rateLimitedResponses === 0 && result.maxRequestsInWindow <= 1200
+    result.targetsMet = result.worstDelayMs <= 1000 && result.rateLimitedResponses === 0 && result.maxRequestsInWindow <= 1200
     return result
   } finally {
     for (const burner of burners) burner.kill('SIGKILL')
@@ -131,10 +134,10 @@ export async function benchReaper(count = 200, spreadMs = 10_000, options: { loa
 /** One line of figures for `npm run bench`. */
 export function formatReaperBench(r: ReaperBenchResult): string {
   return (
-    `reaper: ${r.tokens} tokens due within 10 s: worst delay past deadline ${r.worstDelayMs} ms ` +
+    `reaper (${r.load === 0 ? 'quiet machine' : `${r.load} busy processes beside it`}): ${r.tokens} tokens due within 10 s: worst delay past deadline ${r.worstDelayMs} ms (goal <= 1000 ms) ` +
     `(DELETE sent after at most ${r.worstRequestDelayMs} ms, median ${r.medianDelayMs} ms), ${r.requests} requests, ` +
-    `max ${r.maxRequestsInWindow} in any 5-minute window, ${r.rateLimitedResponses} answered 429 ` +
-    `(targets: <= 2000 ms, <= 1200 per 5 min) ${r.targetsMet ? 'OK' : 'MISSED'}`
+    `max ${r.maxRequestsInWindow} in any 5-minute window (goal <= 1200), ${r.rateLimitedResponses} answered 429 ` +
+    `${r.targetsMet ? 'OK' : 'MISSED'}`
   )
 }
 
