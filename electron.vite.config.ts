@@ -34,6 +34,22 @@ function cfwrapCli(): Plugin {
         // (zod, @noble/hashes) is bundled so start-up reads one file instead of a package tree.
         ssr: { external: Object.keys(pkg.dependencies), noExternal: true },
       })
+      // The scan worker (shared/node/scan-pool.ts starts it for large trees): a bundle of its own,
+      // so that starting it loads one file and nothing of the CLI's start-up path changes.
+      await build({
+        configFile: false,
+        logLevel: 'warn',
+        build: {
+          ssr: resolve(__dirname, 'shared/node/scan-worker.ts'),
+          outDir: resolve(__dirname, 'out/main'),
+          emptyOutDir: false,
+          target: 'node20',
+          minify: process.env.CFWRAP_NO_MINIFY !== '1',
+          sourcemap: false,
+          rollupOptions: { output: { format: 'cjs', entryFileNames: 'scan-worker.js', codeSplitting: false } },
+        },
+        ssr: { external: Object.keys(pkg.dependencies), noExternal: true },
+      })
       // The file `npm link` (and the bin entry of an install) points at: without the execute bit every
       // rebuild would break the linked `cfwrap` command with "Permission denied".
       chmodSync(resolve(__dirname, 'out/main/cfwrap.js'), 0o755)

@@ -556,7 +556,7 @@ class AppCore implements Core {
 
   /** Scans and names each finding's vault token (and, with `verify`, asks Cloudflare about it). Remembers nothing. */
   private async scanKnown(request: Parameters<Core['scan']>[0]): ReturnType<Core['scan']> {
-    const report = 'staged' in request ? scanStaged(request.staged) : scanPaths(request.paths, profileTest(this.profiles))
+    const report = 'staged' in request ? scanStaged(request.staged) : await scanPaths(request.paths, profileTest(this.profiles))
     const state = await this.vault.readState().catch(() => null)
     const tokens = state?.tokens ?? []
     // Opt-in: only with `verify` is anything sent anywhere (Cloudflare's verify endpoint, once an hour per value).

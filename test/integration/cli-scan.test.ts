@@ -206,3 +206,49 @@ describe('cfwrap --scan --staged and the pre-commit hook, in a real git reposito
     }
   })
 })
+
+describe('scanning on every core', () => {
+  const home = makeHome('cfwrap-scan-pool-')
+  afterAll(() => home.cleanup())
+
+  it('a large tree scanned by the built CLI (worker threads) gives the report the in-process scan (one thread) gives', async () => {
+    const { scanPaths, profileTest } = await import('../../shared/node/file-scan')
+    const tree = join(home.dir, 'tree')
+    const secrets: string[] = []
+    // 1,200 files, about 10 MB: over the pool's thresholds (1,000 files, 8 MB).
+    for (let i = 0; i < 1200; i++) {
+      const dir = join(tree, `pkg${i % 40}`)
+      mkdirSync(dir, { recursive: true })
+      const lines = Array.from({ length: 120 }, (_, line) => `const value${line} = compute(${i * line}, "${'x'.repeat(50)}")`)
+      if (i % 97 === 0) {
+        const secret = fakeSecret()
+        secrets.push(secret)
+        lines.splice(i % 120, 0, `CLOUDFLARE_API_TOKEN=${secret}`)
+      }
+      writeFileSync(join(dir, `file${i}.env`), `${lines.join('\n')}\n`)
+    }
+    const byCli = await runCli(['--scan', '--json', tree], { env: cliEnv(home.dir) })
+    expect(byCli.status, byCli.stderr).toBe(1)
+    const cli = JSON.parse(byCli.stdout) as { findings: Array<{ file: string; line: number; fingerprint: string }> }
+    const inProcess = await scanPaths([tree], profileTest([]))
+    expect(inProcess.filesScanned).toBe(1200)
+    expect(cli.findings.map((f) => [f.file, f.line, f.fingerprint])).toEqual(inProcess.findings.map((f) => [f.file, f.line, f.fingerprint]))
+    expect(new Set(cli.findings.map((f) => f.fingerprint))).toEqual(new Set(secrets.map(fp)))
+  })
+
+  it('a worker that cannot start hands its batches back: every file is scanned on this thread', async () => {
+    const { ScanPool } = await import('../../shared/node/scan-pool')
+    const pool = ScanPool.start('/nonexistent/scan-worker.js')
+    expect(pool).not.toBeNull()
+    const entries = Array.from({ length: 600 }, (_, i) => ({ path: `f${i}`, origin: 'project' as const, gitIgnored: undefined, size: 100_000 }))
+    const scanned: string[] = []
+    const results = await (pool as NonNullable<typeof pool>).run(entries, 1 << 20, (entry) => {
+      scanned.push(entry.path)
+      return { findings: [], bytes: entry.size }
+    })
+    pool?.close()
+    expect(results).toHaveLength(600)
+    expect(results.every((result) => result !== undefined)).toBe(true)
+    expect(new Set(scanned).size).toBe(600)
+  })
+})

@@ -233,7 +233,7 @@ export async function startMcpServer(options: McpServerOptions): Promise<void> {
     async (input) =>
       guarded(async () => {
         audit('scan_for_leaks', input.path ?? options.cwd)
-        const report = scanPaths([input.path ?? options.cwd], profileTest([]))
+        const report = await scanPaths([input.path ?? options.cwd], profileTest([]))
         const findings = report.findings.map(({ file, line, column, kind, severity, fingerprint }) => ({ file, line, column, kind, severity, fingerprint }))
         return { findings, filesScanned: report.filesScanned, skipped: report.skipped.length }
       }),
