@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   const load = (): string => loadavg().map((value) => value.toFixed(2)).join(' ')
   console.log(`cfwrap benchmarks on ${process.platform}/${process.arch}, node ${process.version}; load average ${load()} at the start`)
   if (wanted('startup')) console.log(formatStartup(await benchStartup(40)))
-  if (wanted('masking')) console.log(formatMasking(benchMasking(200, 3)))
+  if (wanted('masking')) console.log(formatMasking(benchMasking(200, 7)))
   if (wanted('reaper')) {
     console.log(formatReaperBench(await benchReaper()))
     // The goal is for a loaded machine: two processes keep both cores busy for the whole run.
