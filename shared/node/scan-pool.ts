@@ -10,22 +10,19 @@ export interface ScanEntry {
   path: string
   origin: 'shell-profile' | 'project'
   gitIgnored: boolean | undefined
-  /** Size in bytes (from the listing's stat), to cut the work into batches of similar weight. */
-  size: number
 }
 
 /** A batch of files for a worker. */
 export const ScanBatchSchema = z.object({
   id: z.number(),
-  files: z.array(z.object({ path: z.string(), origin: z.enum(['shell-profile', 'project']), gitIgnored: z.optional(z.boolean()), size: z.number() })),
+  files: z.array(z.object({ path: z.string(), origin: z.enum(['shell-profile', 'project']), gitIgnored: z.optional(z.boolean()) })),
   maxBytes: z.number(),
 })
 
 type Scanned = ReturnType<typeof scanFile>
 
-/** About this many bytes per batch: small enough that the last batch leaves no thread waiting long, large enough that messages cost nothing. */
-const BATCH_BYTES = 1024 * 1024
-const BATCH_FILES = 256
+/** Files per batch: small enough that the last batch leaves no thread waiting long, large enough that messages cost nothing (about 1 MB of ordinary source). */
+const BATCH_FILES = 100
 
 /** Where the built worker program is, next to the bundle that loads it; null when running from source (tests). */
 function workerProgram(): string | null {
@@ -33,25 +30,12 @@ function workerProgram(): string | null {
   return null
 }
 
-/** `entries` cut into consecutive batches of about {@link BATCH_BYTES} (as index ranges). */
-function batchesOf(entries: ScanEntry[], maxBytes: number): Array<[number, number]> {
+/** `entries` cut into consecutive batches of {@link BATCH_FILES} (as index ranges). */
+function batchesOf(count: number): Array<[number, number]> {
   const batches: Array<[number, number]> = []
-  let start = 0
-  let bytes = 0
-  for (let index = 0; index < entries.length; index++) {
-    bytes += Math.min((entries[index] as ScanEntry).size, maxBytes)
-    if (bytes >= BATCH_BYTES || index + 1 - start >= BATCH_FILES) {
-      batches.push([start, index + 1])
-      start = index + 1
-      bytes = 0
-    }
-  }
-  if (start < entries.length) batches.push([start, entries.length])
+  for (let start = 0; start < count; start += BATCH_FILES) batches.push([start, Math.min(count, start + BATCH_FILES)])
   return batches
 }
-
-/** Below this many bytes a worker's start-up costs more than it saves: the files are scanned here. */
-export const POOL_MIN_BYTES = 8 * 1024 * 1024
 
 /**
  * Scanning on more than one core: the scanner is pure CPU work per file. {@link run} shares the
@@ -89,39 +73,44 @@ export class ScanPool {
    */
   async run(entries: ScanEntry[], maxBytes: number, scan: (entry: ScanEntry) => Scanned): Promise<Scanned[]> {
     const results = new Array<Scanned>(entries.length)
-    const batches = batchesOf(entries, maxBytes)
+    const batches = batchesOf(entries.length)
     let next = 0
     const scanHere = ([from, to]: [number, number]): void => {
       for (let index = from; index < to; index++) results[index] = scan(entries[index] as ScanEntry)
     }
-    const outstanding = new Map<Worker, [number, number]>()
+    // Each worker holds two batches: its answer is only taken in when this thread yields (between
+    // its own batches), and with one batch it would wait idle for that meanwhile.
+    const outstanding = new Map<Worker, Array<[number, number]>>()
+    const pending = (): number => [...outstanding.values()].reduce((sum, queue) => sum + queue.length, 0)
     let wakeMain: (() => void) | null = null
     const feed = (worker: Worker): void => {
       if (next >= batches.length) return
       const batch = batches[next++] as [number, number]
-      outstanding.set(worker, batch)
+      outstanding.set(worker, [...(outstanding.get(worker) ?? []), batch])
       worker.postMessage({ id: batch[0], files: entries.slice(batch[0], batch[1]), maxBytes })
     }
     const listeners = this.workers.map((worker) => {
       const onMessage = (message: { id: number; results: Scanned[] }): void => {
-        const batch = outstanding.get(worker)
-        outstanding.delete(worker)
+        const queue = outstanding.get(worker) ?? []
+        const batch = queue.shift()
         if (batch && message.id === batch[0] && message.results.length === batch[1] - batch[0]) message.results.forEach((scanned, at) => (results[batch[0] + at] = scanned))
         else if (batch) scanHere(batch)
         feed(worker)
         wakeMain?.()
       }
       const onFailure = (): void => {
-        const batch = outstanding.get(worker)
+        for (const batch of outstanding.get(worker) ?? []) scanHere(batch)
         outstanding.delete(worker)
-        if (batch) scanHere(batch)
         wakeMain?.()
       }
-      const onOnline = (): void => feed(worker)
+      const onOnline = (): void => {
+        feed(worker)
+        feed(worker)
+      }
       worker.on('message', onMessage)
       worker.once('error', onFailure)
       worker.once('exit', onFailure)
-      if (this.online.has(worker)) feed(worker)
+      if (this.online.has(worker)) onOnline()
       else worker.once('online', onOnline)
       return () => {
         worker.off('message', onMessage)
@@ -135,7 +124,7 @@ export class ScanPool {
       scanHere(batches[next++] as [number, number])
       await new Promise((resume) => setImmediate(resume))
     }
-    while (outstanding.size > 0) await new Promise<void>((resume) => (wakeMain = resume))
+    while (pending() > 0) await new Promise<void>((resume) => (wakeMain = resume))
     for (const stop of listeners) stop()
     return results
   }

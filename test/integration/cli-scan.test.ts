@@ -215,7 +215,7 @@ describe('scanning on every core', () => {
     const { scanPaths, profileTest } = await import('../../shared/node/file-scan')
     const tree = join(home.dir, 'tree')
     const secrets: string[] = []
-    // 1,200 files, about 10 MB: over the pool's thresholds (1,000 files, 8 MB).
+    // 1,200 files, about 10 MB: over the pool's threshold (1,000 files).
     for (let i = 0; i < 1200; i++) {
       const dir = join(tree, `pkg${i % 40}`)
       mkdirSync(dir, { recursive: true })
@@ -240,11 +240,11 @@ describe('scanning on every core', () => {
     const { ScanPool } = await import('../../shared/node/scan-pool')
     const pool = ScanPool.start('/nonexistent/scan-worker.js')
     expect(pool).not.toBeNull()
-    const entries = Array.from({ length: 600 }, (_, i) => ({ path: `f${i}`, origin: 'project' as const, gitIgnored: undefined, size: 100_000 }))
+    const entries = Array.from({ length: 600 }, (_, i) => ({ path: `f${i}`, origin: 'project' as const, gitIgnored: undefined }))
     const scanned: string[] = []
     const results = await (pool as NonNullable<typeof pool>).run(entries, 1 << 20, (entry) => {
       scanned.push(entry.path)
-      return { findings: [], bytes: entry.size }
+      return { findings: [], bytes: 100 }
     })
     pool?.close()
     expect(results).toHaveLength(600)
