@@ -1,6 +1,6 @@
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs'
 import { dirname } from 'node:path'
-import { AuditEventSchema, type AuditEvent } from '../common/state'
+import { AuditEventSchema, type AuditEvent } from '../common/records'
 import { appendPrivateFile, ensurePrivateDir } from './private-files'
 
 /**

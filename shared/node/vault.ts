@@ -1,6 +1,6 @@
 import { readdirSync, renameSync, statSync } from 'node:fs'
 import { join } from 'node:path'
-import * as z from 'zod/mini'
+import { prettifyError } from 'zod/mini'
 import { UserError } from '../common/errors'
 import { secretProblem } from '../common/secret'
 import { emptyState, StateSchema, TokenRecordSchema, type State, type TokenRecord } from '../common/state'
@@ -8,6 +8,7 @@ import { writeFileAtomic } from './fs-atomic'
 import { createKeychainStore, type SecretStore } from './keychain'
 import { configDir, keychainAccount, keychainNamespace, namespaceOf, storePaths } from './paths'
 import { checkPrivateDir, ensurePrivateDir, readPrivateFile } from './private-files'
+import { checkedKeychainSecret, readForRun, type RunView } from './run-state'
 import { acquireLock } from './state-lock'
 
 /**
@@ -58,25 +59,6 @@ function stamp(): string {
   return new Date().toISOString().replace(/[:.]/g, '-')
 }
 
-/**
- * The state file's outline, as the wrapper's start-up reads it: every field it uses is checked
- * (version, the bindings, that the tokens are a list), the records themselves are not, only the one
- * the command runs with (see {@link Vault.readForRun}).
- */
-const RunOutlineSchema = z.looseObject({
-  version: z.literal(1),
-  tokens: z.array(z.unknown()),
-  bindings: z.record(z.string(), z.string()),
-})
-
-/** What the wrapper needs of the state: the name `pick` chose, its record (if any), and the names it could have meant. */
-export interface RunView {
-  name: string | undefined
-  record: TokenRecord | undefined
-  /** Names of the tokens a command could be given (for the message when none was chosen). */
-  commandNames: () => string[]
-}
-
 type Parsed = { ok: true; state: State } | { ok: false; problem: string; salvaged: State | null; dropped: string[] }
 
 /**
@@ -92,7 +74,7 @@ function parseState(text: string): Parsed {
   }
   const result = StateSchema.safeParse(json)
   if (result.success) return { ok: true, state: result.data }
-  const problem = z.prettifyError(result.error).split('\n').slice(0, 3).join('; ')
+  const problem = prettifyError(result.error).split('\n').slice(0, 3).join('; ')
   const raw = json as { tokens?: unknown }
   if (typeof json !== 'object' || json === null || !Array.isArray(raw.tokens)) return { ok: false, problem, salvaged: null, dropped: [] }
   const kept: TokenRecord[] = []
@@ -155,49 +137,9 @@ export class Vault {
     return this.load(false)
   }
 
-  /**
-   * What `cfwrap <command>` needs, read on its start-up path: the record named by `pick` (given the
-   * bindings), validated in full with the record schema, and the file's outline; not the other
-   * records. Validating 1,000 records the command never uses cost ~10 ms of start-up. Anything
-   * unexpected (unreadable, damaged, that record invalid) takes the full {@link readState} path,
-   * with its recovery and its one-sentence errors.
-   */
+  /** What `cfwrap <command>` needs of the state (see {@link readForRun}), with this vault's full reader behind it. */
   async readForRun(pick: (bindings: State['bindings']) => string | undefined): Promise<RunView> {
-    let json: unknown
-    try {
-      checkPrivateDir(this.dir)
-      json = JSON.parse(readPrivateFile(this.paths.state))
-    } catch {
-      return this.runViewOf(await this.readState(), pick)
-    }
-    const outline = RunOutlineSchema.safeParse(json)
-    if (!outline.success) return this.runViewOf(await this.readState(), pick)
-    const name = pick(outline.data.bindings)
-    const raw = name === undefined ? undefined : outline.data.tokens.find((entry) => typeof entry === 'object' && entry !== null && (entry as { name?: unknown }).name === name)
-    let record: TokenRecord | undefined
-    if (raw !== undefined) {
-      const parsed = TokenRecordSchema.safeParse(raw)
-      if (!parsed.success) return this.runViewOf(await this.readState(), pick)
-      record = parsed.data
-    }
-    const tokens = outline.data.tokens
-    return {
-      name,
-      record,
-      commandNames: () => tokens.flatMap((entry) => {
-        const parsed = TokenRecordSchema.safeParse(entry)
-        return parsed.success && parsed.data.role === 'command' ? [parsed.data.name] : []
-      }),
-    }
-  }
-
-  private runViewOf(state: State, pick: (bindings: State['bindings']) => string | undefined): RunView {
-    const name = pick(state.bindings)
-    return {
-      name,
-      record: name === undefined ? undefined : state.tokens.find((token) => token.name === name),
-      commandNames: () => state.tokens.filter((token) => token.role === 'command').map((token) => token.name),
-    }
+    return readForRun(this.dir, pick, () => this.readState())
   }
 
   /**
@@ -391,14 +333,7 @@ export class Vault {
    * any command starts with it.
    */
   checkedSecret(name: string, secret: string | null): string {
-    const problem = secret === null ? 'is missing' : secretProblem(secret)
-    if (problem !== null) {
-      throw new UserError(
-        `The keychain item for token ${name} ${problem === 'is missing' ? 'is missing' : `was changed outside cfwrap and ${problem}`}; ` +
-          `forget it with \`cfwrap --remove ${name}\` and add or mint it again.`,
-      )
-    }
-    return secret as string
+    return checkedKeychainSecret(name, secret)
   }
 
   /**

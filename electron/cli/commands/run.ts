@@ -3,7 +3,9 @@ import { UserError, UsageError } from '../../../shared/common/errors'
 import type { State, TokenRecord } from '../../../shared/common/state'
 import { appendAudit } from '../../../shared/node/audit'
 import { dotenvShadowWarnings, findDotenvCredentials, wranglerDotenvFiles, wranglerEnvFromArgs } from '../../../shared/node/dotenv-credentials'
-import { Vault } from '../../../shared/node/vault'
+import { createKeychainStore } from '../../../shared/node/keychain'
+import { configDir, keychainAccount, keychainNamespace, storePaths } from '../../../shared/node/paths'
+import { checkedKeychainSecret, readForRun } from '../../../shared/node/run-state'
 import { buildChildEnv, exitStatusOf, preloadSpawn, runWrapped, type Injection } from '../../../shared/node/wrap'
 import { takePrefetchedSecret } from '../prefetch'
 import { optionValue, TokenNameArg, type Invocation } from '../args'
@@ -56,7 +58,11 @@ export async function runCommand(invocation: Invocation): Promise<number> {
   const requested = optionValue(invocation, '--token', TokenNameArg)
   if (oauth && requested) throw new UsageError('--token and --oauth exclude each other.')
 
-  const vault = Vault.open()
+  // The vault's parts this path needs, without vault.ts: it loads the state's other schemas, and
+  // is imported only when the state file needs the full reader (damage, recovery).
+  const dir = configDir(process.env)
+  const paths = storePaths(dir)
+  const accountOf = (name: string): string => keychainAccount(keychainNamespace(process.env), name)
   const cwd = process.cwd()
   let token: Pick<TokenRecord, 'name' | 'tokenId' | 'fingerprint' | 'accountId'> | null = null
   let injection: Injection = { oauth: true }
@@ -72,7 +78,7 @@ export async function runCommand(invocation: Invocation): Promise<number> {
     token = { name: lease.name, tokenId: null, fingerprint: lease.fingerprint, accountId: null }
   } else if (!oauth) {
     // Only the record the command runs with is validated: 1,000 tokens must not slow every command down.
-    const view = await vault.readForRun((bindings) => requested ?? boundTokenFor(bindings, cwd))
+    const view = await readForRun(dir, (bindings) => requested ?? boundTokenFor(bindings, cwd), async () => (await import('../../../shared/node/vault')).Vault.open().readState())
     const name = view.name
     if (!name) {
       const names = view.commandNames()
@@ -87,8 +93,8 @@ export async function runCommand(invocation: Invocation): Promise<number> {
     // Start the keychain read now and finish the rest of the preparation while it runs on the
     // thread pool: it is the slowest step of starting a wrapped command.
     const tokenName = token.name
-    const prefetched = takePrefetchedSecret(vault.keychainAccount(tokenName))
-    secretPending = (prefetched ?? vault.secrets.get(vault.keychainAccount(tokenName))).then((value) => vault.checkedSecret(tokenName, value))
+    const prefetched = takePrefetchedSecret(accountOf(tokenName))
+    secretPending = (prefetched ?? createKeychainStore().get(accountOf(tokenName))).then((value) => checkedKeychainSecret(tokenName, value))
     // Handled below; this only keeps an early rejection from being reported as unhandled.
     secretPending.catch(() => undefined)
   }
@@ -115,7 +121,7 @@ export async function runCommand(invocation: Invocation): Promise<number> {
   if (exit.spawnError) printError(`cannot run ${command}: ${SPAWN_FAILURES[exit.spawnError.code ?? ''] ?? exit.spawnError.code ?? 'it could not be started'}.`)
   // Inside the sandbox the broker audited the lease; there is no log of ours to write here.
   if (!broker) try {
-    appendAudit(vault.paths.audit, {
+    appendAudit(paths.audit, {
     event: 'run',
     token: token?.name ?? null,
     fingerprint: token?.fingerprint ?? null,
