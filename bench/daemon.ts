@@ -1,10 +1,11 @@
 // `cfwrap --daemon` on real project trees: time until it is ready (reaper swept, first leak scan
 // done), its idle memory and the inotify watches it holds, read from /proc as the kernel counts them.
 import { execFileSync, spawn } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { createInterface } from 'node:readline'
+import { inotifyWatches } from '../test/support/inotify'
 
 const CLI = join(resolve(__dirname, '..'), 'out', 'main', 'cfwrap.js')
 
@@ -29,20 +30,6 @@ function makeRoots(dir: string, roots: number, filesPerRoot: number): { paths: s
     paths.push(root)
   }
   return { paths, directories }
-}
-
-/** inotify watches held by process `pid`. */
-function inotifyWatches(pid: number): number {
-  let watches = 0
-  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-    try {
-      if (readlinkSync(`/proc/${pid}/fd/${fd}`) !== 'anon_inode:inotify') continue
-      watches += readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8').split('\n').filter((line) => line.startsWith('inotify wd:')).length
-    } catch {
-      // closed meanwhile
-    }
-  }
-  return watches
 }
 
 function rssMb(pid: number): number {

@@ -18,9 +18,7 @@ export const TokenSourceSchema = z.enum(['dashboard', 'minted', 'setup'])
  */
 export const TokenStatusSchema = z.enum(['pending', 'active', 'deleting', 'delete-failed', 'missing'])
 
-/** An ISO 8601 date-time with an offset. */
-export const IsoDateSchema = z.iso.datetime({ offset: true })
-const isoDate = IsoDateSchema
+const isoDate = z.iso.datetime({ offset: true })
 
 /** Metadata of one token. Never the secret: that lives only in the OS keychain. */
 export const TokenRecordSchema = z.object({

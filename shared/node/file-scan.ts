@@ -186,6 +186,9 @@ function groupByRepository(files: string[]): { result: Map<string, boolean | und
 /** True when `path` is one of the shell start-up files (decides the scan's origin). */
 export type ProfileTest = (path: string) => boolean
 
+/** Files listed before a walk starts the scan workers. */
+const POOL_START_FILES = 1000
+
 /**
  * Scans files and directories as given on a command line. Shell start-up files (per `isProfile`)
  * are scanned as such; everything else as project files, with git asked what it would ignore.
@@ -196,75 +199,60 @@ export async function scanPaths(paths: string[], isProfile: ProfileTest, maxByte
   // The workers start as soon as the walk shows a large tree: their start-up (a few hundred ms on
   // a busy 2-core machine) then overlaps the rest of the listing; started after it, they came too
   // late to help. A small tree never starts one.
-  let pool: ScanPool | null = null
+  const started: { pool: ScanPool | null } = { pool: null }
   let listed = 0
   const links = new Set<string>()
   const onListed = (file: string, viaLink: boolean): void => {
     if (viaLink) links.add(file)
-    if (++listed === POOL_START_FILES) pool = ScanPool.start()
+    if (++listed === POOL_START_FILES) started.pool = ScanPool.start()
   }
   try {
-    return await scanListed(paths, isProfile, maxBytes, onListed, (file) => links.has(file), () => pool)
-  } finally {
-    ;(pool as ScanPool | null)?.close()
-  }
-}
-
-/** Files listed before a walk starts the scan workers. */
-const POOL_START_FILES = 1000
-
-async function scanListed(
-  paths: string[],
-  isProfile: ProfileTest,
-  maxBytes: number,
-  onListed: (file: string, viaLink: boolean) => void,
-  viaLink: (file: string) => boolean,
-  poolOf: () => ScanPool | null,
-): Promise<FileScanReport> {
-  const report: FileScanReport = { findings: [], skipped: [], notices: [], filesScanned: 0, bytesScanned: 0 }
-  const files: string[] = []
-  // The same file reached by two spellings (`.` and `./x`, a link, `../here`) is scanned and listed once.
-  const seen = new Set<string>()
-  for (const given of paths) {
-    // A walk follows no directory link, so below the given path a file's real path is the given
-    // path's real path joined with the rest: one system call per given path, and one per file link.
-    let realGiven: string | null = null
-    try {
-      realGiven = realpathSync.native(given)
-    } catch {
-      // Unreadable: listFiles reports it.
-    }
-    for (const file of listFiles(given, (path, code) => report.skipped.push({ file: path, reason: 'unreadable', detail: code }), onListed)) {
-      let identity = realGiven === null ? resolve(file) : join(realGiven, relative(given, file))
-      if (viaLink(file) || file === given) {
-        try {
-          identity = realpathSync.native(file)
-        } catch {
-          // Unreadable: keep its spelling; scanFile reports it.
-        }
+    const report: FileScanReport = { findings: [], skipped: [], notices: [], filesScanned: 0, bytesScanned: 0 }
+    const files: string[] = []
+    // The same file reached by two spellings (`.` and `./x`, a link, `../here`) is scanned and listed once.
+    const seen = new Set<string>()
+    for (const given of paths) {
+      // A walk follows no directory link, so below the given path a file's real path is the given
+      // path's real path joined with the rest: one system call per given path, and one per file link.
+      let realGiven: string | null = null
+      try {
+        realGiven = realpathSync.native(given)
+      } catch {
+        // Unreadable: listFiles reports it.
       }
-      if (seen.has(identity)) continue
-      seen.add(identity)
-      files.push(file)
+      for (const file of listFiles(given, (path, code) => report.skipped.push({ file: path, reason: 'unreadable', detail: code }), onListed)) {
+        let identity = realGiven === null ? resolve(file) : join(realGiven, relative(given, file))
+        if (links.has(file)) {
+          try {
+            identity = realpathSync.native(file)
+          } catch {
+            // Unreadable: keep its spelling; scanFile reports it.
+          }
+        }
+        if (seen.has(identity)) continue
+        seen.add(identity)
+        files.push(file)
+      }
     }
+    const projectFiles = files.filter((f) => !isProfile(resolve(f)))
+    const ignored = gitIgnoredMap(projectFiles)
+    const entries: ScanEntry[] = files.map((file) => {
+      const profile = isProfile(resolve(file))
+      return { path: file, origin: profile ? 'shell-profile' : 'project', gitIgnored: profile ? undefined : ignored.get(file) }
+    })
+    const scan = (entry: ScanEntry): ReturnType<typeof scanFile> => scanFile(entry.path, { origin: entry.origin, gitIgnored: entry.gitIgnored }, maxBytes)
+    const results = started.pool ? await started.pool.run(entries, maxBytes, scan) : entries.map(scan)
+    results.forEach((scanned, index) => {
+      if (scanned.skipped) report.skipped.push(scanned.skipped)
+      else report.filesScanned++
+      if (scanned.notice) report.notices.push({ file: (entries[index] as ScanEntry).path, detail: scanned.notice })
+      report.bytesScanned += scanned.bytes
+      report.findings.push(...scanned.findings)
+    })
+    return report
+  } finally {
+    started.pool?.close()
   }
-  const projectFiles = files.filter((f) => !isProfile(resolve(f)))
-  const ignored = gitIgnoredMap(projectFiles)
-  const entries: ScanEntry[] = files.map((file) => {
-    const profile = isProfile(resolve(file))
-    return { path: file, origin: profile ? 'shell-profile' : 'project', gitIgnored: profile ? undefined : ignored.get(file) }
-  })
-  const scan = (entry: ScanEntry): ReturnType<typeof scanFile> => scanFile(entry.path, { origin: entry.origin, gitIgnored: entry.gitIgnored }, maxBytes)
-  const pool = poolOf()
-  const results = pool ? await pool.run(entries, maxBytes, scan) : entries.map(scan)
-  results.forEach((scanned, index) => {
-    if (scanned.skipped) report.skipped.push(scanned.skipped)
-    else report.filesScanned++
-    if (scanned.notice) report.notices.push({ file: (entries[index] as ScanEntry).path, detail: scanned.notice })
-    report.bytesScanned += scanned.bytes
-    report.findings.push(...scanned.findings)
-  })
-  return report
 }
 
 /** A predicate recognising the given shell start-up files by absolute path. */

@@ -267,6 +267,11 @@ class MaskedOutput {
     return new Promise((resolve) => this.idle.push(resolve))
   }
 
+  /** Whether chunks handed to {@link push} are kept after it returns (written in the background). */
+  get keepsChunks(): boolean {
+    return !this.synchronous
+  }
+
   /** Whether the queue is over its high mark: sources stop reading until it drains. */
   get full(): boolean {
     return this.paused
@@ -389,8 +394,9 @@ class PipedSource {
    */
   private drain(all = false): void {
     while (this.fd !== null && this.output.open && (all || !this.output.full)) {
-      // The output writes asynchronously, so a buffer handed to it is never reused: a small read is
-      // copied out, a large one keeps its buffer and the next read gets a fresh one.
+      // An output that writes in the background keeps what it is handed, so that buffer is never
+      // reused: a small read is copied out, a large one keeps its buffer and the next read gets a
+      // fresh one. One that writes at once (into a file) is done with it when push returns.
       const buffer = (this.spare ??= Buffer.allocUnsafe(DRAIN_BUFFER_BYTES))
       let read: number
       try {
@@ -402,7 +408,8 @@ class PipedSource {
         return
       }
       if (read === 0) return // end of output: the stream reports it next
-      if (read < DRAIN_BUFFER_BYTES / 4) this.output.push(Buffer.from(buffer.subarray(0, read)))
+      if (!this.output.keepsChunks) this.output.push(buffer.subarray(0, read))
+      else if (read < DRAIN_BUFFER_BYTES / 4) this.output.push(Buffer.from(buffer.subarray(0, read)))
       else {
         this.output.push(buffer.subarray(0, read))
         this.spare = null

@@ -1,11 +1,12 @@
 // The leak watcher on real files with real file watching (fs.watch over inotify, one watch per directory) in temp dirs.
 import { execFileSync } from 'node:child_process'
-import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { LeakWatcher, type LeakWatchEvent } from '../../shared/node/leak-watcher'
 import { fakeSecret } from '../support/cli'
+import { inotifyWatches } from '../support/inotify'
 
 let dir: string
 let watcher: LeakWatcher | null = null
@@ -25,22 +26,6 @@ async function waitFor<T>(find: () => T | undefined, timeoutMs = 5000): Promise<
     if (Date.now() > deadline) throw new Error('timed out waiting for a watcher event')
     await new Promise((r) => setTimeout(r, 10))
   }
-}
-
-/** inotify watches this process holds, read from the kernel (/proc/self/fdinfo): what the user's limit counts. */
-function inotifyWatches(): number {
-  let watches = 0
-  for (const fd of readdirSync('/proc/self/fd')) {
-    let target = ''
-    try {
-      target = readlinkSync(`/proc/self/fd/${fd}`)
-    } catch {
-      continue // closed while listing
-    }
-    if (target !== 'anon_inode:inotify') continue
-    watches += readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8').split('\n').filter((line) => line.startsWith('inotify wd:')).length
-  }
-  return watches
 }
 
 beforeEach(() => {
