@@ -5,6 +5,7 @@ import { closeSync, openSync, readFileSync, readdirSync, symlinkSync, writeFileS
 import { resolve, join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { addTokenSync, CLI, cliEnv, fakeSecret, filesBelow, makeHome, runCli, startCli } from '../support/cli'
+import { runInPrivateKeyring } from '../support/private-keyring'
 
 const CHILD = resolve(__dirname, '..', 'support', 'child-script.cjs')
 const fp = (value: string): string => createHash('sha256').update(value).digest('hex').slice(0, 12)
@@ -364,31 +365,12 @@ describe('keychain unavailable', () => {
     const home = makeHome()
     try {
       const cli = resolve(__dirname, '..', '..', 'out', 'main', 'cfwrap.js')
-      // A keyring of its own: unlocked to store a token, then locked before the run.
+      // A keyring of its own (see runInPrivateKeyring): unlocked to store a token, then locked before the run.
       const script = `
-        printf %s pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null
-        gdbus wait --session --timeout 5 org.freedesktop.secrets || exit 97
         printf %s "$SECRET" | "$NODE" "$CLI" --add locked >/dev/null || exit 98
         gdbus call --session --dest org.freedesktop.secrets --object-path /org/freedesktop/secrets --method org.freedesktop.Secret.Service.Lock "['/org/freedesktop/secrets/collection/login']" >/dev/null || exit 99
         "$NODE" "$CLI" --token locked true`
-      const keyringHome = makeHome('cfwrap-locked-')
-      const result = spawnSync('dbus-run-session', ['--', 'sh', '-c', script], {
-        // Every XDG directory of its own: a keyring daemon that shared the suite's cache directory would
-        // take over the suite's control socket, and the suite's own keyring would die mid-run.
-        env: cliEnv(home.dir, {
-          HOME: keyringHome.dir,
-          XDG_DATA_HOME: join(keyringHome.dir, '.local/share'),
-          XDG_CACHE_HOME: join(keyringHome.dir, '.cache'),
-          XDG_CONFIG_HOME: join(keyringHome.dir, '.config'),
-          XDG_RUNTIME_DIR: '',
-          SECRET: fakeSecret(),
-          NODE: process.execPath,
-          CLI: cli,
-        }),
-        encoding: 'utf8',
-        timeout: 30_000,
-      })
-      keyringHome.cleanup()
+      const result = runInPrivateKeyring(script, cliEnv(home.dir, { SECRET: fakeSecret(), NODE: process.execPath, CLI: cli }), 30_000)
       expect(result.status).toBe(1)
       const ours = result.stderr.split('\n').filter((l) => l.startsWith('cfwrap:'))
       expect(ours).toHaveLength(1)
