@@ -1,5 +1,7 @@
-import { chmodSync } from 'node:fs'
-import { resolve } from 'node:path'
+import { spawnSync } from 'node:child_process'
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
 import { build, type Plugin } from 'vite'
 import { defineConfig } from 'electron-vite'
 import react from '@vitejs/plugin-react'
@@ -53,7 +55,26 @@ function cfwrapCli(): Plugin {
       // The file `npm link` (and the bin entry of an install) points at: without the execute bit every
       // rebuild would break the linked `cfwrap` command with "Permission denied".
       chmodSync(resolve(__dirname, 'out/main/cfwrap.js'), 0o755)
+      writeCodeCaches()
     },
+  }
+}
+
+/**
+ * Writes the V8 code caches of the CLI's chunks (electron/cli/code-cache.ts) with training runs
+ * of the wrapper's own paths in a throwaway home: `--oauth true` and `--token NAME true` for a
+ * token that does not exist (the state read and its schemas; no keychain item is needed). The
+ * caches suit the Node that built them; any other (Electron's own Node) rejects them and compiles.
+ */
+function writeCodeCaches(): void {
+  const home = mkdtempSync(join(tmpdir(), 'cfwrap-code-cache-'))
+  try {
+    const env = { ...process.env, CFWRAP_HOME: home, CFWRAP_WRITE_CODE_CACHE: '1', NO_COLOR: '1' }
+    for (const args of [['--oauth', 'true'], ['--token', 'code-cache-training', 'true']]) {
+      spawnSync(process.execPath, [resolve(__dirname, 'out/main/cfwrap.js'), ...args], { env, stdio: 'ignore', timeout: 30_000 })
+    }
+  } finally {
+    rmSync(home, { recursive: true, force: true })
   }
 }
 
