@@ -1,7 +1,8 @@
-import { closeSync, constants, fstatSync, openSync, readSync, renameSync, writeFileSync } from 'node:fs'
 import Module from 'node:module'
-import { basename, dirname, join, sep } from 'node:path'
+import { dirname, sep } from 'node:path'
 import { Script } from 'node:vm'
+import { replaceFileAtomic } from '../../shared/node/fs-atomic'
+import { readRegularFile } from '../../shared/node/safe-read'
 
 // V8 code caches for the CLI's chunks: compiling the bundle is the largest part of cfwrap's own
 // start-up (~7–14 ms of ~45 on the benchmark machine), and Node 20 has no compile cache of its
@@ -11,7 +12,7 @@ import { Script } from 'node:vm'
 // cache against its own version, its flags and the source, and rejects one that does not match;
 // the chunk is then compiled as usual, so a stale, foreign or damaged cache costs nothing but time.
 
-/** How the caches fared in this process (for tests and the build's report). */
+/** How the caches fared in this process (for the tests). */
 export interface CodeCacheStats {
   accepted: number
   rejected: number
@@ -32,33 +33,8 @@ interface ModuleInternals {
 }
 
 /** The cache file of one chunk. */
-export function cachePathOf(chunk: string): string {
+function cachePathOf(chunk: string): string {
   return `${chunk}.v8cache`
-}
-
-function readCache(file: string): Buffer | undefined {
-  let fd: number
-  try {
-    fd = openSync(file, constants.O_RDONLY | (constants.O_NOFOLLOW ?? 0))
-  } catch {
-    return undefined
-  }
-  try {
-    const stat = fstatSync(fd)
-    if (!stat.isFile() || stat.size > MAX_CACHE_BYTES) return undefined
-    const data = Buffer.alloc(stat.size)
-    let read = 0
-    while (read < data.length) {
-      const n = readSync(fd, data, read, data.length - read, read)
-      if (n === 0) break
-      read += n
-    }
-    return data.subarray(0, read)
-  } catch {
-    return undefined
-  } finally {
-    closeSync(fd)
-  }
 }
 
 /**
@@ -76,10 +52,10 @@ export function useCodeCache(root: string, write: boolean): CodeCacheStats {
     // A chunk that may call import() compiles as usual: a vm.Script's import() needs Node's
     // loader behind it, and on Node 20 that is still an experimental option that warns on use.
     if (!filename.startsWith(prefix) || content.includes('import(')) return compile.call(this, content, filename)
-    const cachedData = write ? undefined : readCache(cachePathOf(filename))
-    // Node strips a shebang line itself; vm.Script does not. Chunks have none, but stay safe.
-    const source = content.startsWith('#!') ? `//${content.slice(2)}` : content
-    const script = new Script(internals.wrap(source), { filename, cachedData })
+    // Never through a link: the cache is only as trusted as the directory it was built into.
+    const read = write ? undefined : readRegularFile(cachePathOf(filename), MAX_CACHE_BYTES, { followLinks: false })
+    const cachedData = read && 'bytes' in read ? read.bytes : undefined
+    const script = new Script(internals.wrap(content), { filename, cachedData })
     if (cachedData === undefined) stats.missing++
     else if (script.cachedDataRejected) stats.rejected++
     else stats.accepted++
@@ -95,10 +71,9 @@ export function useCodeCache(root: string, write: boolean): CodeCacheStats {
   if (write) {
     process.on('exit', () => {
       for (const { script, file } of ran) {
-        // Atomic: a reader sees the old cache or the new one, never half of one.
-        const temp = join(dirname(file), `.${basename(file)}.${process.pid}.tmp`)
-        writeFileSync(temp, script.createCachedData(), { mode: 0o644 })
-        renameSync(temp, file)
+        // Atomic: a reader sees the old cache or the new one, never half of one. Readable by
+        // all, like the chunk it belongs to.
+        replaceFileAtomic(file, script.createCachedData(), 0o644)
         stats.written++
       }
     })

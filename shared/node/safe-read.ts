@@ -13,12 +13,12 @@ export interface UnreadFile {
   detail: string
 }
 
-/** Reads `path` (links followed) if it is a regular file of at most `maxBytes`; otherwise says why not. Never blocks, never throws. */
-export function readRegularFile(path: string, maxBytes: number): { bytes: Buffer } | UnreadFile {
+/** Reads `path` (links followed unless `followLinks` is false) if it is a regular file of at most `maxBytes`; otherwise says why not. Never blocks, never throws. */
+export function readRegularFile(path: string, maxBytes: number, { followLinks = true } = {}): { bytes: Buffer } | UnreadFile {
   let fd: number
   try {
     // O_NONBLOCK: opening a FIFO for reading returns at once instead of waiting for a writer.
-    fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0))
+    fd = openSync(path, constants.O_RDONLY | (constants.O_NONBLOCK ?? 0) | (followLinks ? 0 : (constants.O_NOFOLLOW ?? 0)))
   } catch (error) {
     return { reason: 'unreadable', detail: (error as NodeJS.ErrnoException).code ?? 'cannot open' }
   }
