@@ -43,7 +43,7 @@ let keyringModule: Promise<KeyringModule> | undefined
 
 function loadKeyring(): Promise<KeyringModule> {
   // Loaded on first use: commands that never touch a secret (--help, --list) skip the native addon.
-  keyringModule ??= lazyLoad<KeyringModule>('@napi-rs/keyring', () => import('@napi-rs/keyring'))
+  keyringModule ??= lazyLoad<KeyringModule>('@napi-rs/keyring')
   return keyringModule
 }
 

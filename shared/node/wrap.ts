@@ -51,7 +51,7 @@ let childProcessModule: Promise<ChildProcessModule> | undefined
  * answers instead of after.
  */
 export function preloadSpawn(): Promise<ChildProcessModule> {
-  childProcessModule ??= lazyLoad<ChildProcessModule>('node:child_process', () => import('node:child_process'))
+  childProcessModule ??= lazyLoad<ChildProcessModule>('node:child_process')
   return childProcessModule
 }
 
@@ -89,7 +89,7 @@ let ttyModule: Promise<TtyModule> | undefined
 
 /** Loads node:tty ahead of need: it pulls in net and streams (~2 ms), so load it while the keychain answers. */
 export function preloadTty(): Promise<TtyModule> {
-  ttyModule ??= lazyLoad<TtyModule>('node:tty', () => import('node:tty'))
+  ttyModule ??= lazyLoad<TtyModule>('node:tty')
   return ttyModule
 }
 
@@ -121,7 +121,7 @@ export async function runWrapped(options: RunWrappedOptions): Promise<WrappedExi
   // without a shell; cross-spawn resolves and quotes them correctly, still without a shell string.
   const { spawn } =
     process.platform === 'win32'
-      ? await lazyLoad<{ spawn: ChildProcessModule['spawn'] }>('cross-spawn', async () => ({ spawn: (await import('cross-spawn')).spawn }))
+      ? await lazyLoad<{ spawn: ChildProcessModule['spawn'] }>('cross-spawn')
       : await preloadSpawn()
   const secret = options.maskSecret ? options.maskSecret : null
   const maskOut = secret !== null && (options.stdoutIsTTY === undefined ? (await outputKind(1)) === 'readable' : !options.stdoutIsTTY)

@@ -1,3 +1,4 @@
+import { createInterface } from 'node:readline'
 import { describeTokenEvent } from '../../../shared/common/events'
 import { SECRET_KIND_INFO } from '../../../shared/common/scan/kinds'
 import type { Core, CoreEvent } from '../../../shared/node/core-api'
@@ -61,7 +62,6 @@ export function describeDaemonEvent(event: CoreEvent): string {
  * waits is announced with how to answer it. Returns a function that stops reading.
  */
 async function promptForApprovals(core: Core): Promise<() => void> {
-  const { createInterface } = await import('node:readline')
   const { parseDuration, DurationParseError } = await import('../../../shared/common/duration')
   const rl = createInterface({ input: process.stdin })
   const unsubscribe = core.onEvent((event) => {

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { dirname, join } from 'node:path'
 import { UserError, UsageError } from '../../../shared/common/errors'
 import { brokerPaths } from '../../../shared/node/broker/paths'
@@ -22,7 +23,6 @@ export async function sandboxCommand(invocation: Invocation): Promise<number> {
     )
   }
   const paths = brokerPaths(process.env)
-  const { existsSync } = await import('node:fs')
   if (!existsSync(paths.agent)) throw new UserError('no cfwrap broker runs: start the tray app or `cfwrap --daemon` first, so the sandbox has someone to ask for tokens.')
   const cwd = process.cwd()
   const project = boundPath('--project', (invocation.options['--project'] as string | undefined) ?? cwd, cwd)

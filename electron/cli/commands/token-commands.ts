@@ -1,4 +1,7 @@
+import { openSync } from 'node:fs'
 import { basename } from 'node:path'
+import { createInterface } from 'node:readline'
+import { ReadStream, WriteStream } from 'node:tty'
 import { DurationParseError, parseDuration } from '../../../shared/common/duration'
 import { UsageError, UserError } from '../../../shared/common/errors'
 import { describeTokenEvent, type TokenEvent } from '../../../shared/common/events'
@@ -132,7 +135,6 @@ function printGranted(granted: { name: string; expiresAt: string | null; fingerp
  * the word "mint" has to be typed. Without a terminal, it is refused.
  */
 async function confirmMintOnTerminal(template: string, needs: readonly string[]): Promise<void> {
-  const { openSync } = await import('node:fs')
   let fd: number
   try {
     fd = openSync('/dev/tty', 'r+')
@@ -144,12 +146,10 @@ async function confirmMintOnTerminal(template: string, needs: readonly string[])
       'refused',
     )
   }
-  const { createInterface } = await import('node:readline')
-  const tty = await import('node:tty')
   // tty streams, not file streams: a file read of a terminal blocks a thread-pool thread until a line
   // comes, and then the process cannot exit.
-  const input = new tty.ReadStream(fd)
-  const output = new tty.WriteStream(fd)
+  const input = new ReadStream(fd)
+  const output = new WriteStream(fd)
   const rl = createInterface({ input, output })
   try {
     const answer = await new Promise<string>((resolve) =>
@@ -235,7 +235,6 @@ async function revokeCommand(invocation: Invocation): Promise<number> {
 // ----- --revoke-all -----
 
 async function confirmOnTerminal(question: string): Promise<boolean> {
-  const { createInterface } = await import('node:readline')
   const rl = createInterface({ input: process.stdin, output: process.stderr })
   try {
     const answer = await new Promise<string>((resolve) => rl.question(question, resolve))

@@ -48,7 +48,7 @@ export interface CloudflareClientOptions {
 
 /** Loads the SDK (once); exported so long-running processes can warm it up off the critical path. */
 export function loadCloudflareSdk(): Promise<CloudflareModule> {
-  return lazyLoad<CloudflareModule>('cloudflare', () => import('cloudflare'))
+  return lazyLoad<CloudflareModule>('cloudflare')
 }
 
 /** {@link TokenApi} over the `cloudflare` SDK, for one minting credential. */
