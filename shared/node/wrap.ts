@@ -180,6 +180,10 @@ export async function runWrapped(options: RunWrappedOptions): Promise<WrappedExi
 }
 
 const DRAIN_BUFFER_BYTES = 1 << 20
+/** Written read buffers kept for reuse; more are left to the garbage collector. */
+const MAX_SPARE_BUFFERS = 4
+/** A read buffer with less room than this left is full: the next read goes into another one. */
+const MIN_READ_BYTES = 64 << 10
 /** Masked output waiting to be written beyond which the child's pipes are no longer read (until it drains below the low mark). */
 const QUEUE_HIGH_BYTES = 8 << 20
 const QUEUE_LOW_BYTES = 2 << 20
@@ -242,6 +246,16 @@ class MaskedOutput {
   private paused = false
   private idle: Array<() => void> = []
   private readonly synchronous: boolean
+  /** Bytes ever queued and ever written: a lent read buffer is free again once its last byte is out. */
+  private queuedTotal = 0
+  private writtenTotal = 0
+  /** The buffer reads go into, and where its free part starts (see {@link readTarget}). */
+  private readBuffer: Buffer | null = null
+  private readOffset = 0
+  /** Full read buffers whose bytes are queued, each with the {@link queuedTotal} at which it ends. */
+  private lent: Array<{ end: number; buffer: Buffer }> = []
+  /** Read buffers whose bytes are all written, for the next read. */
+  private spares: Buffer[] = []
 
   constructor(
     private readonly fd: number,
@@ -256,6 +270,31 @@ class MaskedOutput {
     this.enqueue(this.masker.push(chunk))
   }
 
+  /**
+   * Where the next read from a child's pipe goes: the free end of the current read buffer. Reads
+   * fill one buffer after another and are queued as views of it, never copied; a buffer whose
+   * bytes are all written is used again. Both matter in bulk output: a copy per read, or a fresh
+   * megabyte per read for the kernel to fault in, cost more than the masking itself.
+   */
+  readTarget(): Buffer {
+    if (this.readBuffer === null) this.readBuffer = this.spares.pop() ?? Buffer.allocUnsafe(DRAIN_BUFFER_BYTES)
+    return this.readBuffer.subarray(this.readOffset)
+  }
+
+  /** Masks and queues the first `read` bytes of the last {@link readTarget}. */
+  pushRead(read: number): void {
+    const buffer = this.readBuffer as Buffer
+    this.push(buffer.subarray(this.readOffset, this.readOffset + read))
+    // Into a file the bytes are written before push returns: the same buffer serves the next read.
+    if (this.synchronous) return
+    this.readOffset += read
+    if (buffer.length - this.readOffset >= MIN_READ_BYTES) return
+    // Full: it is lent to the queue until the last of its bytes is written.
+    this.lent.push({ end: this.queuedTotal, buffer })
+    this.readBuffer = null
+    this.readOffset = 0
+  }
+
   /** Queues what the masker held back; once, at the end. */
   flush(): void {
     this.enqueue(this.masker.flush())
@@ -265,11 +304,6 @@ class MaskedOutput {
   done(): Promise<void> {
     if (!this.writing && this.queue.length === 0) return Promise.resolve()
     return new Promise((resolve) => this.idle.push(resolve))
-  }
-
-  /** Whether chunks handed to {@link push} are kept after it returns (written in the background). */
-  get keepsChunks(): boolean {
-    return !this.synchronous
   }
 
   /** Whether the queue is over its high mark: sources stop reading until it drains. */
@@ -297,6 +331,7 @@ class MaskedOutput {
       if (piece.length === 0) continue
       this.queue.push(piece)
       this.queuedBytes += piece.length
+      this.queuedTotal += piece.length
     }
     if (!this.paused && this.queuedBytes > QUEUE_HIGH_BYTES) this.setPaused(true)
     this.writeNext()
@@ -340,6 +375,11 @@ class MaskedOutput {
         return
       }
       this.queuedBytes -= written
+      this.writtenTotal += written
+      while (this.lent.length > 0 && (this.lent[0] as { end: number }).end <= this.writtenTotal) {
+        const { buffer } = this.lent.shift() as { buffer: Buffer }
+        if (this.spares.length < MAX_SPARE_BUFFERS) this.spares.push(buffer)
+      }
       const rest = remainderAfter(batch, written)
       if (rest.length > 0) this.queue = [...rest, ...this.queue]
       if (this.paused && this.queuedBytes < QUEUE_LOW_BYTES) this.setPaused(false)
@@ -360,7 +400,6 @@ function remainderAfter(buffers: Buffer[], written: number): Buffer[] {
 /** One of the child's output pipes, feeding a {@link MaskedOutput}. */
 class PipedSource {
   private fd: number | null
-  private spare: Buffer | null = null
 
   constructor(
     private readonly stream: Readable,
@@ -394,13 +433,10 @@ class PipedSource {
    */
   private drain(all = false): void {
     while (this.fd !== null && this.output.open && (all || !this.output.full)) {
-      // An output that writes in the background keeps what it is handed, so that buffer is never
-      // reused: a small read is copied out, a large one keeps its buffer and the next read gets a
-      // fresh one. One that writes at once (into a file) is done with it when push returns.
-      const buffer = (this.spare ??= Buffer.allocUnsafe(DRAIN_BUFFER_BYTES))
+      const target = this.output.readTarget()
       let read: number
       try {
-        read = readSync(this.fd, buffer, 0, buffer.length, null)
+        read = readSync(this.fd, target, 0, target.length, null)
       } catch (error) {
         // EAGAIN: nothing more yet, the stream wakes us for the next chunk. Anything else: stop
         // draining and leave the rest to the stream.
@@ -408,12 +444,7 @@ class PipedSource {
         return
       }
       if (read === 0) return // end of output: the stream reports it next
-      if (!this.output.keepsChunks) this.output.push(buffer.subarray(0, read))
-      else if (read < DRAIN_BUFFER_BYTES / 4) this.output.push(Buffer.from(buffer.subarray(0, read)))
-      else {
-        this.output.push(buffer.subarray(0, read))
-        this.spare = null
-      }
+      this.output.pushRead(read)
     }
   }
 

@@ -40,7 +40,8 @@ switch (action) {
       const secret = process.env.CLOUDFLARE_API_TOKEN || ''
       const count = Number(arg ?? 500)
       const parts = []
-      for (let i = 0; i < count; i++) parts.push('x'.repeat(1 + ((i * 7919) % 65536)), secret)
+      // Numbered, so that bytes out of order or overwritten cannot pass for the right ones.
+      for (let i = 0; i < count; i++) parts.push(`${i}:`, 'x'.repeat(1 + ((i * 7919) % 65536)), secret)
       process.stdout.write(parts.join('') + '\n')
     }
     break
