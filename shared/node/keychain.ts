@@ -47,11 +47,37 @@ function loadKeyring(): Promise<KeyringModule> {
   return keyringModule
 }
 
+/**
+ * The package of @napi-rs/keyring's prebuilt addon for this platform, where we know it. Its own
+ * loader (index.js) first reads /usr/bin/ldd to tell musl from glibc, probes for a local build and
+ * reads the addon package's version: about 1.5 ms of the wrapper's start-up before the first
+ * keychain read can begin. A platform not listed here, or an addon that does not load (musl,
+ * another layout), takes that loader.
+ */
+const PREBUILT_ADDONS: Record<string, string> = {
+  'linux-x64': '@napi-rs/keyring-linux-x64-gnu',
+  'linux-arm64': '@napi-rs/keyring-linux-arm64-gnu',
+  'darwin-x64': '@napi-rs/keyring-darwin-x64',
+  'darwin-arm64': '@napi-rs/keyring-darwin-arm64',
+  'win32-x64': '@napi-rs/keyring-win32-x64-msvc',
+}
+
 /** The keychain module loaded synchronously where `require` exists; null under the ESM test runner. */
 function loadKeyringNow(): KeyringModule | null {
   if (typeof require !== 'function') return null
+  let loaded: KeyringModule | undefined
+  const addon = PREBUILT_ADDONS[`${process.platform}-${process.arch}`]
+  if (addon !== undefined) {
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const candidate = require(addon) as KeyringModule
+      if (typeof candidate.findCredentialsAsync === 'function' && typeof candidate.AsyncEntry === 'function') loaded = candidate
+    } catch {
+      // Not installed or not loadable here: the library's own loader finds the right one.
+    }
+  }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const loaded = require('@napi-rs/keyring') as KeyringModule
+  loaded ??= require('@napi-rs/keyring') as KeyringModule
   keyringModule ??= Promise.resolve(loaded)
   return loaded
 }
