@@ -445,6 +445,10 @@ class PipedSource {
       }
       if (read === 0) return // end of output: the stream reports it next
       this.output.pushRead(read)
+      // A short read emptied the pipe: the stream wakes us for the next chunk. Reading on would only
+      // fail with EAGAIN, and each such failure is an exception Node builds (a few thousand per
+      // gigabyte). At the child's exit, read until the pipe says it is empty.
+      if (!all && read < target.length) return
     }
   }
 
