@@ -454,9 +454,10 @@ class PipedSource {
 
   /** At the child's exit: takes what the stream buffered and what the pipe holds, then closes our end. */
   drainAndClose(): void {
+    // First: read() hands each chunk to the 'data' listeners too, which would queue it twice.
+    this.stream.removeAllListeners('data')
     for (let chunk = this.stream.read() as Buffer | null; chunk !== null; chunk = this.stream.read() as Buffer | null) this.output.push(chunk)
     this.drain(true)
-    this.stream.removeAllListeners('data')
     this.stream.destroy()
   }
 }

@@ -160,6 +160,22 @@ describe('cfwrap <command>', () => {
     }
   })
 
+  it('a child that exits while its pipe is paused (the reader has not started): what was buffered comes out once, in order', async () => {
+    const elsewhere = makeHome('cfwrap-out-')
+    try {
+      const out = join(elsewhere.dir, 'paused.txt')
+      const ran = spawnSync('sh', ['-c', '"$0" "$1" --token deploy node "$2" bulk-then-tail 8300 | (sleep 2; cat > "$3")', process.execPath, CLI, CHILD, out], { env })
+      expect(ran.status).toBe(0)
+      const tail = Array.from({ length: 2000 }, (_, i) => `tail ${i} [cfwrap:masked]\n`).join('')
+      const text = readFileSync(out, 'latin1')
+      // 8,300 KiB: just past the 8 MiB queue mark, so the rest fits in the child's pipe and it can exit.
+      expect(text.length).toBe(8300 * 1024 + tail.length)
+      expect(text.endsWith(tail)).toBe(true)
+    } finally {
+      elsewhere.cleanup()
+    }
+  })
+
   it('returns when the command exits, after draining what it wrote, even if a background child keeps the pipes open', async () => {
     const started = Date.now()
     const result = await runCli(['--token', 'deploy', 'sh', '-c', 'sleep 30 & echo "done $CLOUDFLARE_API_TOKEN"; exit 3'], { env })

@@ -45,6 +45,21 @@ switch (action) {
       process.stdout.write(parts.join('') + '\n')
     }
     break
+  case 'bulk-then-tail':
+    // KiB at once, then after a pause a last few numbered lines (each with the secret), then exit:
+    // with a reader that has not started reading, the wrapper has paused the child's pipe by then,
+    // so the child exits while part of its output is still buffered on the wrapper's side.
+    {
+      const secret = process.env.CLOUDFLARE_API_TOKEN || ''
+      const kilobytes = Number(arg ?? 8300)
+      process.stdout.write(`${'y'.repeat(1023)}\n`.repeat(kilobytes))
+      setTimeout(() => {
+        const lines = []
+        for (let i = 0; i < 2000; i++) lines.push(`tail ${i} ${secret}\n`)
+        process.stdout.write(lines.join(''))
+      }, 300)
+    }
+    break
   case 'wait-signal':
     for (const sig of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
       process.on(sig, () => {
