@@ -1,14 +1,14 @@
 // `cfwrap --setup / --mint / --revoke / --revoke-all / --reap / --daemon` end to end: the built CLI
 // as real child processes, the fake Cloudflare API over HTTP, the real keychain.
 // Needs `npx electron-vite build` first.
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawnSync } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
 import { afterEach, describe, expect, it } from 'vitest'
 import { TokenEventSchema, type TokenEvent } from '../../shared/common/events'
 import { fingerprint } from '../../shared/common/fingerprint'
-import { cliEnv, runCli, startCli, type CliResult } from '../support/cli'
+import { CLI, cliEnv, runCli, startCli, type CliResult } from '../support/cli'
 import { PermissionScope } from '../support/fake-cloudflare'
 import { consistencyProblems, expectSettled, makeWorld, seedMintedToken, waitFor, type TokenWorld } from '../support/token-harness'
 
@@ -88,6 +88,27 @@ describe('--remove and --list', () => {
     // The hint works: --revoke deletes it on Cloudflare and here.
     expect((await cfwrap(world, ['--revoke', live.name])).status).toBe(0)
     expect(world.fake.getToken(live.tokenId as string)).toBeUndefined()
+  })
+})
+
+describe('--list into a pipe that closes', () => {
+  it('with 1,000 tokens, `cfwrap --list | head -1` ends quietly as cat does: exit 141, no stack, nothing on stderr', async () => {
+    world = await makeWorld()
+    await world.vault.update((state) => {
+      for (let i = 0; i < 1000; i++) {
+        state.tokens.push({
+          name: `cfwrap:demo:dev:workers-deploy:t${i}`, tokenId: `${i}`.padStart(32, 'a'), accountId: 'b'.repeat(32), zoneId: null, bucket: null,
+          expiresAt: new Date(Date.now() + 86_400_000).toISOString(), template: 'workers-deploy', fingerprint: 'c'.repeat(12),
+          createdAt: new Date().toISOString(), source: 'minted', role: 'command', temporary: true, status: 'active', owner: 'user',
+        })
+      }
+    })
+    const env = cliEnv(world.home, { CLOUDFLARE_API_BASE_URL: world.fake.url })
+    // A real pipe (64 KiB) and a reader that leaves after one line: the rest of the listing (over
+    // 100 KB) meets a closed pipe.
+    const piped = spawnSync('bash', ['-c', '"$0" "$1" --list | head -1; echo "cfwrap exited ${PIPESTATUS[0]}" >&2', process.execPath, CLI], { env, cwd: world.home, encoding: 'utf8' })
+    expect(piped.stdout.split('\n').filter(Boolean)).toHaveLength(1)
+    expect(piped.stderr).toBe('cfwrap exited 141\n')
   })
 })
 
