@@ -1,7 +1,7 @@
 // `cfwrap --setup / --mint / --revoke / --revoke-all / --reap / --daemon` end to end: the built CLI
 // as real child processes, the fake Cloudflare API over HTTP, the real keychain.
 // Needs `npx electron-vite build` first.
-import { execFileSync, spawnSync } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { createInterface } from 'node:readline'
@@ -104,11 +104,24 @@ describe('--list into a pipe that closes', () => {
       }
     })
     const env = cliEnv(world.home, { CLOUDFLARE_API_BASE_URL: world.fake.url })
-    // A real pipe (64 KiB) and a reader that leaves after one line: the rest of the listing (over
-    // 100 KB) meets a closed pipe.
-    const piped = spawnSync('bash', ['-c', '"$0" "$1" --list | head -1; echo "cfwrap exited ${PIPESTATUS[0]}" >&2', process.execPath, CLI], { env, cwd: world.home, encoding: 'utf8' })
-    expect(piped.stdout.split('\n').filter(Boolean)).toHaveLength(1)
-    expect(piped.stderr).toBe('cfwrap exited 141\n')
+    try {
+      // A real pipe (64 KiB) and a reader that leaves after one line: the rest of the listing (over
+      // 100 KB) meets a closed pipe.
+      // Asynchronously: the fake API answers from this process, so its event loop must keep running.
+      const shell = spawn('bash', ['-c', '"$0" "$1" --list | head -1; echo "cfwrap exited ${PIPESTATUS[0]}" >&2', process.execPath, CLI], { env, cwd: world.home })
+      let stdout = ''
+      let stderr = ''
+      shell.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
+      shell.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
+      await new Promise((resolve) => shell.on('close', resolve))
+      expect(stdout.split('\n').filter(Boolean)).toHaveLength(1)
+      expect(stderr).toBe('cfwrap exited 141\n')
+    } finally {
+      // They have no keychain items: without this, the world's cleanup would ask the keyring for 1,000.
+      await world.vault.update((state) => {
+        state.tokens = []
+      })
+    }
   })
 })
 
