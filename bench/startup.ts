@@ -49,6 +49,7 @@ export async function benchStartup(runs = 40): Promise<StartupFigures> {
     const oauth: number[] = []
     const keychain: number[] = []
     const floorRuns: number[] = []
+    const spawnRuns: number[] = []
     const node: number[] = []
     const plain: number[] = []
     // The keychain's share: a bare Node process that loads @napi-rs/keyring and reads the token's
@@ -58,6 +59,10 @@ export async function benchStartup(runs = 40): Promise<StartupFigures> {
     // The floor of any wrapper that keeps the secret in the keychain and masks: read the item (on
     // the thread pool) while child_process loads, then start the command with piped output and
     // pass that on. No arguments, no state, no validation, no masking, no audit.
+    // The same without the keychain: what starting a command with piped output costs on its own.
+    const spawnOnly =
+      `const { spawn } = require('node:child_process'); const child = spawn('true', [], { stdio: ['inherit', 'pipe', 'pipe'] }); ` +
+      `child.stdout.on('data', (d) => process.stdout.write(d)); child.stderr.on('data', (d) => process.stderr.write(d)); child.on('exit', (code) => { process.exitCode = code })`
     const floor =
       `const read = require('@napi-rs/keyring').findCredentialsAsync(${service}); const { spawn } = require('node:child_process'); ` +
       `read.then(([item]) => { const child = spawn('true', [], { stdio: ['inherit', 'pipe', 'pipe'], env: { ...process.env, CLOUDFLARE_API_TOKEN: item.password } }); ` +
@@ -70,13 +75,14 @@ export async function benchStartup(runs = 40): Promise<StartupFigures> {
       oauth.push(timeOnce(process.execPath, [CLI, '--oauth', 'true'], env))
       keychain.push(timeOnce(process.execPath, ['-e', keychainOnly], { ...env, NODE_PATH: resolve(__dirname, '..', 'node_modules') }))
       floorRuns.push(timeOnce(process.execPath, ['-e', floor], { ...env, NODE_PATH: resolve(__dirname, '..', 'node_modules') }))
+      spawnRuns.push(timeOnce(process.execPath, ['-e', spawnOnly], env))
       node.push(timeOnce(process.execPath, ['-e', '0'], env))
       plain.push(timeOnce('true', [], env))
     }
     for (const each of [env, bigEnv]) spawnSync(process.execPath, [CLI, '--remove', 'bench'], { env: each })
     const wrappedMs = median(wrapped)
     const nodeMs = median(node)
-    return { runs, wrappedMs, manyTokensMs: median(many), uncachedMs: median(uncached), oauthMs: median(oauth), keychainMs: median(keychain), floorMs: median(floorRuns), nodeMs, trueMs: median(plain), ratio: wrappedMs / nodeMs }
+    return { runs, wrappedMs, manyTokensMs: median(many), uncachedMs: median(uncached), oauthMs: median(oauth), keychainMs: median(keychain), floorMs: median(floorRuns), spawnMs: median(spawnRuns), nodeMs, trueMs: median(plain), ratio: wrappedMs / nodeMs }
   } finally {
     rmSync(home, { recursive: true, force: true })
     rmSync(bigHome, { recursive: true, force: true })
@@ -96,6 +102,8 @@ export interface StartupFigures {
   keychainMs: number
   /** A bare script that reads the keychain item and starts `true` with piped output: the least a masking wrapper can cost. */
   floorMs: number
+  /** The same script without the keychain read: a piped spawn on its own. */
+  spawnMs: number
   nodeMs: number
   trueMs: number
   ratio: number
@@ -126,6 +134,6 @@ export function formatStartup(r: StartupFigures): string {
     `  without the build's V8 code caches: ${r.uncachedMs.toFixed(1)} ms (${(r.uncachedMs / r.nodeMs).toFixed(2)}x node; the caches save ${(r.uncachedMs - r.wrappedMs).toFixed(1)} ms)\n` +
     `  with 1,000 tokens in the state file instead of 10: ${r.manyTokensMs.toFixed(1)} ms, ${(r.manyTokensMs - r.wrappedMs).toFixed(1)} ms more (goal <= 5 ms)\n` +
     `  of which the OS keychain: node + one Secret Service read ${r.keychainMs.toFixed(1)} ms (${(r.keychainMs / r.nodeMs).toFixed(2)}x node); cfwrap --oauth true (no keychain) ${r.oauthMs.toFixed(1)} ms (${(r.oauthMs / r.nodeMs).toFixed(2)}x node)\n` +
-    `  floor: a bare script that reads the keychain item while child_process loads, then starts true with piped output, ${r.floorMs.toFixed(1)} ms (${(r.floorMs / r.nodeMs).toFixed(2)}x node); cfwrap is ${(r.wrappedMs / r.floorMs).toFixed(2)}x that floor`
+    `  floor: a bare script that reads the keychain item while child_process loads, then starts true with piped output, ${r.floorMs.toFixed(1)} ms (${(r.floorMs / r.nodeMs).toFixed(2)}x node); cfwrap is ${(r.wrappedMs / r.floorMs).toFixed(2)}x that floor; without the keychain read (a piped spawn alone) ${r.spawnMs.toFixed(1)} ms (${(r.spawnMs / r.nodeMs).toFixed(2)}x node)`
   )
 }
