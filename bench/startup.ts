@@ -56,25 +56,28 @@ export async function benchStartup(runs = 40): Promise<StartupFigures> {
     // item over D-Bus the same way cfwrap does, and nothing else.
     const service = JSON.stringify(`cfwrap/${keychainAccount(keychainNamespace(env), 'bench')}`)
     const keychainOnly = `require('@napi-rs/keyring').findCredentialsAsync(${service}).then((found) => { if (found.length !== 1) process.exit(3) })`
-    // The floor of any wrapper that keeps the secret in the keychain and masks: read the item (on
-    // the thread pool) while child_process loads, then start the command with piped output and
-    // pass that on. No arguments, no state, no validation, no masking, no audit.
-    // The same without the keychain: what starting a command with piped output costs on its own.
-    const spawnOnly =
-      `const { spawn } = require('node:child_process'); const child = spawn('true', [], { stdio: ['inherit', 'pipe', 'pipe'] }); ` +
+    // Start `true` with piped output and pass that on: the least a masking wrapper does, given the
+    // child's environment as an expression.
+    const pipedSpawn = (childEnv: string): string =>
+      `const child = require('node:child_process').spawn('true', [], { stdio: ['inherit', 'pipe', 'pipe'], env: ${childEnv} }); ` +
       `child.stdout.on('data', (d) => process.stdout.write(d)); child.stderr.on('data', (d) => process.stderr.write(d)); child.on('exit', (code) => { process.exitCode = code })`
+    // What starting a command with piped output costs on its own.
+    const spawnOnly = pipedSpawn('process.env')
+    // The floor of any wrapper that keeps the secret in the keychain and masks: read the item (on
+    // the thread pool) while child_process loads, then the piped spawn. No arguments, no state,
+    // no validation, no masking, no audit.
     const floor =
-      `const read = require('@napi-rs/keyring').findCredentialsAsync(${service}); const { spawn } = require('node:child_process'); ` +
-      `read.then(([item]) => { const child = spawn('true', [], { stdio: ['inherit', 'pipe', 'pipe'], env: { ...process.env, CLOUDFLARE_API_TOKEN: item.password } }); ` +
-      `child.stdout.on('data', (d) => process.stdout.write(d)); child.stderr.on('data', (d) => process.stderr.write(d)); child.on('exit', (code) => { process.exitCode = code }) })`
+      `const read = require('@napi-rs/keyring').findCredentialsAsync(${service}); require('node:child_process'); ` +
+      `read.then(([item]) => { ${pipedSpawn('{ ...process.env, CLOUDFLARE_API_TOKEN: item.password }')} })`
+    const withModules = { ...env, NODE_PATH: resolve(__dirname, '..', 'node_modules') }
     for (let i = 0; i < 3; i++) timeOnce(process.execPath, [CLI, '--token', 'bench', 'true'], env) // warm the page cache
     for (let i = 0; i < runs; i++) {
       wrapped.push(timeOnce(process.execPath, [CLI, '--token', 'bench', 'true'], env))
       many.push(timeOnce(process.execPath, [CLI, '--token', 'bench', 'true'], bigEnv))
       uncached.push(timeOnce(process.execPath, [UNCACHED_CLI, '--token', 'bench', 'true'], env))
       oauth.push(timeOnce(process.execPath, [CLI, '--oauth', 'true'], env))
-      keychain.push(timeOnce(process.execPath, ['-e', keychainOnly], { ...env, NODE_PATH: resolve(__dirname, '..', 'node_modules') }))
-      floorRuns.push(timeOnce(process.execPath, ['-e', floor], { ...env, NODE_PATH: resolve(__dirname, '..', 'node_modules') }))
+      keychain.push(timeOnce(process.execPath, ['-e', keychainOnly], withModules))
+      floorRuns.push(timeOnce(process.execPath, ['-e', floor], withModules))
       spawnRuns.push(timeOnce(process.execPath, ['-e', spawnOnly], env))
       node.push(timeOnce(process.execPath, ['-e', '0'], env))
       plain.push(timeOnce('true', [], env))

@@ -41,11 +41,6 @@ function unavailable(cause: unknown): KeychainUnavailableError {
 type KeyringModule = typeof import('@napi-rs/keyring')
 let keyringModule: Promise<KeyringModule> | undefined
 
-function loadKeyring(): Promise<KeyringModule> {
-  // Loaded on first use: commands that never touch a secret (--help, --list) skip the native addon.
-  keyringModule ??= lazyLoad<KeyringModule>('@napi-rs/keyring')
-  return keyringModule
-}
 
 /**
  * The package of @napi-rs/keyring's prebuilt addon for this platform, where we know it. Its own
@@ -62,22 +57,32 @@ const PREBUILT_ADDONS: Record<string, string> = {
   'win32-x64': '@napi-rs/keyring-win32-x64-msvc',
 }
 
-/** The keychain module loaded synchronously where `require` exists; null under the ESM test runner. */
-function loadKeyringNow(): KeyringModule | null {
-  if (typeof require !== 'function') return null
-  let loaded: KeyringModule | undefined
+/** The keychain module through `require` (which must exist): the prebuilt addon directly where it loads, else the library's loader. */
+function requireKeyring(): KeyringModule {
   const addon = PREBUILT_ADDONS[`${process.platform}-${process.arch}`]
   if (addon !== undefined) {
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       const candidate = require(addon) as KeyringModule
-      if (typeof candidate.findCredentialsAsync === 'function' && typeof candidate.AsyncEntry === 'function') loaded = candidate
+      if (typeof candidate.findCredentialsAsync === 'function' && typeof candidate.AsyncEntry === 'function') return candidate
     } catch {
       // Not installed or not loadable here: the library's own loader finds the right one.
     }
   }
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  loaded ??= require('@napi-rs/keyring') as KeyringModule
+  return require('@napi-rs/keyring') as KeyringModule
+}
+
+function loadKeyring(): Promise<KeyringModule> {
+  // Loaded on first use: commands that never touch a secret (--help, --list) skip the native addon.
+  keyringModule ??= typeof require === 'function' ? new Promise((resolve) => resolve(requireKeyring())) : lazyLoad<KeyringModule>('@napi-rs/keyring')
+  return keyringModule
+}
+
+/** The keychain module loaded synchronously where `require` exists; null under the ESM test runner. */
+function loadKeyringNow(): KeyringModule | null {
+  if (typeof require !== 'function') return null
+  const loaded = requireKeyring()
   keyringModule ??= Promise.resolve(loaded)
   return loaded
 }

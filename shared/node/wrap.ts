@@ -376,9 +376,9 @@ class MaskedOutput {
       }
       this.queuedBytes -= written
       this.writtenTotal += written
-      while (this.lent.length > 0 && (this.lent[0] as { end: number }).end <= this.writtenTotal) {
-        const { buffer } = this.lent.shift() as { buffer: Buffer }
-        if (this.spares.length < MAX_SPARE_BUFFERS) this.spares.push(buffer)
+      for (let first = this.lent[0]; first !== undefined && first.end <= this.writtenTotal; first = this.lent[0]) {
+        this.lent.shift()
+        if (this.spares.length < MAX_SPARE_BUFFERS) this.spares.push(first.buffer)
       }
       const rest = remainderAfter(batch, written)
       if (rest.length > 0) this.queue = [...rest, ...this.queue]
